@@ -48,12 +48,17 @@ def _is_static(value: Any) -> bool:
 
 
 def _as_traced(name: str, value: Any) -> jax.Array:
+    """One dtype for every number, so 1, 1.0, np.float32(1) share a compilation."""
     try:
-        return jnp.asarray(value, dtype=jnp.float32)
+        traced = jnp.asarray(value, dtype=jnp.float32)
     except TypeError:
+        traced = None
+    if traced is None or traced.ndim != 0:
         raise TypeError(
-            f"hyperparameter {name} must be a number, bool, string or callable, got {value!r}"
-        ) from None
+            f"hyperparameter {name} must be a scalar number, bool, string or callable, "
+            f"got {value!r}"
+        )
+    return traced
 
 
 def _as_argument(value: Any) -> Any:
