@@ -2,7 +2,7 @@
 
 Each ``scale_by_*`` building block returns a *direction* (the step before the
 learning rate); the optimizer of the same name chains it with
-:func:`~optimizers.scale_by_learning_rate`, which multiplies by −α.
+:func:`~optimizers.scaling.scale_by_learning_rate`, which multiplies by −α.
 Notation (the book's): g_t the gradient of step t, m_t and s_t the first- and
 second-moment estimates, m̂_t and ŝ_t their bias-corrected versions, t = 1, 2, …
 """
@@ -513,7 +513,7 @@ def adamw(
 
         θ_t = θ_{t−1} − α \\left( \\frac{\\hat m_t}{\\sqrt{\\hat s_t} + ε} + λ_{wd}\\, θ_{t−1} \\right),
 
-    with m̂_t, ŝ_t as in :func:`~optimizers.adam`, computed from the *raw*
+    with m̂_t, ŝ_t as in :func:`~optimizers.adaptive.adam`, computed from the *raw*
     gradient: the decay never enters the moments.  (Adam with L2 instead adds
     λ_wd θ to g_t, and the adaptive scaling then shrinks the decay of
     coordinates with large gradients.)  Matches optax.adamw (default

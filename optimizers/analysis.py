@@ -61,12 +61,12 @@ def condition_number(Q) -> float:
 
 
 def max_stable_learning_rate(Q) -> float:
-    """GD converges iff ``0 < α < 2/λ_max``: every |1 − αλᵢ| < 1."""
+    """GD converges iff ``0 < α < 2/λ_max``: every ``|1 − αλᵢ| < 1``."""
     return float(2.0 / eigenvalues(Q)[-1])
 
 
 def optimal_learning_rate(Q) -> float:
-    """``α* = 2/(λ_min + λ_max)``, which balances |1 − αλ_min| = |1 − αλ_max|."""
+    """``α* = 2/(λ_min + λ_max)``, which balances ``|1 − αλ_min| = |1 − αλ_max|``."""
     lam = _positive_spectrum(Q)
     return float(2.0 / (lam[0] + lam[-1]))
 

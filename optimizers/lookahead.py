@@ -81,7 +81,7 @@ def ranger(
 
     The defaults are those of the original Ranger code (β₁ = 0.95, ε = 1e-5,
     k = 6, α_s = 0.5).  That code adds ε to √s_t before bias correction; we
-    use :func:`~optimizers.radam`'s form, so steps agree to within ε's effect.
+    use :func:`~optimizers.adaptive.radam`'s form, so steps agree to within ε's effect.
     """
     inner = radam(learning_rate, b1=b1, b2=b2, eps=eps, threshold=threshold)
     return lookahead(inner, sync_period, slow_step_size)

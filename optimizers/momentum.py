@@ -26,7 +26,7 @@ def trace(decay: Any, nesterov: bool = False) -> GradientTransformation:
         u_t = g_t + β v_t \\;\\text{(Nesterov)}
 
     with ``v_0 = 0`` and β = ``decay``.  The learning rate is applied
-    afterwards (``sgd`` chains :func:`scale_by_learning_rate`), so the step is
+    afterwards (``sgd`` chains :func:`~optimizers.scaling.scale_by_learning_rate`), so the step is
     ``θ_t = θ_{t−1} − α u_t``.  This is the form of optax.trace and of
     torch.optim.SGD (with ``dampening=0``).  The Nesterov form is Sutskever et
     al.'s (2013) rewriting of Nesterov's (1983) gradient at the look-ahead point

@@ -137,7 +137,7 @@ def trajectory(
             batch size ...): changing them does not recompile either.
         key: a ``jax.random`` key for stochastic problems, or ``None``.
         divergence_threshold: a run has diverged at step t when θ_t is not
-            finite or |L(θ_t)| exceeds this factor times ``1 + |L(θ_0)|``.
+            finite or ``|L(θ_t)|`` exceeds this factor times ``1 + |L(θ_0)|``.
             From then on the run is frozen and its history is NaN, so plots
             stop cleanly and no overflow warnings appear.
         **hyperparameters: keyword arguments of ``make_optimizer``.  Numbers

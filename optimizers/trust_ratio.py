@@ -144,7 +144,7 @@ def ralamb(
 ) -> GradientTransformation:
     """Ralamb: LAMB's layer-wise trust ratio around RAdam's rectified step.
 
-    :func:`lamb` with Adam's direction replaced by :func:`~optimizers.radam`'s
+    :func:`lamb` with Adam's direction replaced by :func:`~optimizers.adaptive.radam`'s
     (a combination of Liu et al. 2020 and You et al. 2020 that circulated in
     the fast.ai community in 2019; it has no paper of its own).  Some public implementations
     also clip the trust ratio at 10; we do not, so that it is exactly

@@ -1,0 +1,41 @@
+# The two commands: `make book` builds the site, `make test` runs everything CI runs.
+# Both create .venv from the pinned requirements on first use (Python 3.11).
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+BOOK_STAMP := $(VENV)/.installed-book
+DEV_STAMP := $(VENV)/.installed-dev
+JB_FLAGS := -n --keep-going
+
+.PHONY: book test lint format clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(BOOK_STAMP): requirements.txt pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+$(DEV_STAMP): requirements-dev.txt $(BOOK_STAMP)
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@
+
+book: $(BOOK_STAMP)  ## build the site into _build/html, executing every notebook
+	$(BIN)/jupyter-book build . $(JB_FLAGS)
+	@echo "Open the book: file://$(CURDIR)/_build/html/index.html"
+
+lint: $(DEV_STAMP)  ## ruff lint and format check
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+test: lint  ## lint, package tests, every notebook through nbval, the site built with -W
+	$(BIN)/pytest tests book --nbval-lax --nbval-current-env --nbval-cell-timeout=300
+
+format: $(DEV_STAMP)
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+clean:
+	rm -rf _build
