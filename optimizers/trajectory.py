@@ -17,7 +17,7 @@ import jax.numpy as jnp
 from optimizers.base import apply_updates
 from optimizers.tree import tree_map, where
 
-__all__ = ["Trajectory", "compilation_count", "trajectory"]
+__all__ = ["Trajectory", "compilation_count", "split_hyperparameters", "trajectory"]
 
 
 class Trajectory(NamedTuple):
@@ -40,6 +40,17 @@ class Trajectory(NamedTuple):
         """The last finite loss of the run."""
         finite = jnp.isfinite(self.losses)
         return float(self.losses[jnp.max(jnp.where(finite, jnp.arange(finite.size), 0))])
+
+
+def split_hyperparameters(hyperparameters: dict[str, Any]) -> tuple[tuple, dict[str, jax.Array]]:
+    """Split keyword hyperparameters into static ones and traced float32 scalars.
+
+    Returns ``(static, traced)``: ``static`` a sorted tuple of ``(name, value)``
+    pairs (hashable, part of the compilation key), ``traced`` a dict of arrays.
+    """
+    static = tuple(sorted((k, v) for k, v in hyperparameters.items() if _is_static(v)))
+    traced = {k: _as_traced(k, v) for k, v in hyperparameters.items() if not _is_static(v)}
+    return static, traced
 
 
 def _is_static(value: Any) -> bool:
@@ -153,8 +164,7 @@ def trajectory(
         raise TypeError(f"make_optimizer must be callable, got {make_optimizer!r}")
     if not callable(loss):
         raise TypeError(f"loss must be callable, got {loss!r}")
-    static = tuple(sorted((k, v) for k, v in hyperparameters.items() if _is_static(v)))
-    traced = {k: _as_traced(k, v) for k, v in hyperparameters.items() if not _is_static(v)}
+    static, traced = split_hyperparameters(hyperparameters)
     x0 = tree_map(lambda x: jnp.asarray(x, jnp.float32), x0)
     loss_args = tuple(_as_argument(a) for a in loss_args)
     stochastic = key is not None

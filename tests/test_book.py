@@ -1,0 +1,117 @@
+"""The book builds with warnings as errors, and the pages say what they should.
+
+This is the build CI relies on: `jupyter-book build -W -n --keep-going`, executing
+every notebook, into a fresh folder.
+"""
+
+import inspect
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+import optimizers
+
+ROOT = Path(__file__).resolve().parents[1]
+JUPYTER_BOOK = Path(sys.executable).parent / "jupyter-book"
+
+
+@pytest.fixture(scope="session")
+def site(tmp_path_factory):
+    """Build the whole book once per test session; return (html folder, build log)."""
+    out = tmp_path_factory.mktemp("book")
+    result = subprocess.run(
+        [
+            str(JUPYTER_BOOK),
+            "build",
+            str(ROOT),
+            "-W",
+            "-n",
+            "--keep-going",
+            "--all",
+            "--path-output",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=1200,
+        cwd=ROOT,
+    )
+    log = result.stdout + result.stderr
+    assert result.returncode == 0, f"the book did not build cleanly:\n{log[-6000:]}"
+    return out / "_build" / "html", log
+
+
+def toc_pages():
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+    pages = [toc["root"]]
+    for part in toc.get("parts", []):
+        for chapter in part["chapters"]:
+            pages.append(chapter["file"])
+            pages.extend(section["file"] for section in chapter.get("sections", []))
+    return pages
+
+
+def test_build_has_no_warnings(site):
+    _, log = site
+    warnings = [
+        line for line in log.splitlines() if "WARNING" in line and "Kernel is running" not in line
+    ]
+    assert warnings == []
+
+
+@pytest.mark.parametrize("page", toc_pages())
+def test_every_page_in_the_toc_is_built(site, page):
+    html, _ = site
+    path = html / f"{page}.html"
+    assert path.exists(), f"{page} missing from the site"
+    text = path.read_text()
+    assert "Traceback (most recent call last)" not in text
+    assert 'class="output traceback' not in text
+
+
+def test_intro_shows_the_executed_example_with_glued_numbers(site):
+    html, _ = site
+    text = (html / "book" / "intro.html").read_text()
+    assert "The package in five lines" in text
+    # the glued numbers are rendered, not left as roles
+    assert "glue:text" not in text and "intro_final_loss" not in text
+    numbers = re.search(
+        r"fell from\s*<span[^>]*>([0-9.e+-]+)</span>\s*to\s*<span[^>]*>([0-9.e+-]+)", text
+    )
+    assert numbers, "the glued loss values are missing"
+    start, final = (float(x) for x in numbers.groups())
+    assert start == pytest.approx(5.5) and final < 1e-3 * start
+    # the figure is embedded with its caption and alt text
+    assert re.search(r'<img[^>]+alt="Three optimization paths', text)
+    assert "Three optimizers on the ill-conditioned paraboloid" in text
+    # the Colab install cell is hidden on the site
+    assert "google.colab" not in text
+
+
+def test_intro_has_launch_buttons(site):
+    html, _ = site
+    text = (html / "book" / "intro.html").read_text()
+    assert "mybinder.org/v2/gh/" in text and "book/intro.ipynb" in text
+    assert "colab.research.google.com/github/" in text
+
+
+def test_api_page_documents_every_public_name(site):
+    html, _ = site
+    text = (html / "book" / "api.html").read_text()
+    documented = set(re.findall(r'id="optimizers\.[a-z_]+\.([A-Za-z_]+)"', text))
+    functions = [n for n in optimizers.__all__ if not inspect.ismodule(getattr(optimizers, n))]
+    missing = [name for name in functions if name not in documented]
+    assert missing == []
+    assert "Kingma and Ba 2015" in text  # docstrings carry the paper
+    assert text.count('class="math') >= 20  # docstring equations are rendered as math
+
+
+def test_bibliography_lists_the_papers(site):
+    html, _ = site
+    text = (html / "book" / "bibliography.html").read_text()
+    for needle in ["adam: a method for stochastic optimization", "lookahead optimizer", "1964"]:
+        assert needle in text.lower()
