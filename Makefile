@@ -8,7 +8,7 @@ BOOK_STAMP := $(VENV)/.installed-book
 DEV_STAMP := $(VENV)/.installed-dev
 JB_FLAGS := -n --keep-going
 
-.PHONY: book test lint format clean
+.PHONY: book test lint format bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,9 @@ lint: $(DEV_STAMP)  ## ruff lint and format check
 
 test: lint  ## lint, package tests, every notebook through nbval, the site built with -W
 	$(BIN)/pytest tests book --nbval-lax --nbval-current-env --nbval-cell-timeout=300
+
+bench: $(BOOK_STAMP)  ## benchmarks: print figures measured in this run (not tests)
+	@for script in benchmarks/*.py; do $(BIN)/python $$script; echo; done
 
 format: $(DEV_STAMP)
 	$(BIN)/ruff format .
