@@ -21,7 +21,15 @@ import jax.numpy as jnp
 
 from optimizers.validation import check_same_tree
 
-__all__ = ["EmptyState", "GradientTransformation", "apply_updates", "chain", "identity"]
+__all__ = [
+    "EmptyState",
+    "GradientTransformation",
+    "apply_updates",
+    "chain",
+    "identity",
+    "init_empty_state",
+    "stateless",
+]
 
 Params = Any
 Updates = Any
@@ -44,19 +52,26 @@ class GradientTransformation(NamedTuple):
     update: Callable[..., tuple[Updates, State]]
 
 
-def identity() -> GradientTransformation:
-    """Pass the gradients through unchanged: ``u_t = g_t``."""
+def init_empty_state(params: Params) -> EmptyState:
+    """The ``init`` of a stateless transformation."""
+    del params
+    return EmptyState()
 
-    def init(params):
-        del params
-        return EmptyState()
+
+def stateless(transform: Callable[[Updates], Updates]) -> GradientTransformation:
+    """A transformation without state: ``u_t = transform(g_t)``, leaf structure checked."""
 
     def update(grads, state, params=None):
         if params is not None:
             check_same_tree(grads, params)
-        return grads, state
+        return transform(grads), state
 
-    return GradientTransformation(init, update)
+    return GradientTransformation(init_empty_state, update)
+
+
+def identity() -> GradientTransformation:
+    """Pass the gradients through unchanged: ``u_t = g_t``."""
+    return stateless(lambda grads: grads)
 
 
 def chain(*transformations: GradientTransformation) -> GradientTransformation:

@@ -8,7 +8,7 @@ import jax
 import jax.numpy as jnp
 from jax.flatten_util import ravel_pytree
 
-from optimizers.base import EmptyState, GradientTransformation
+from optimizers.base import EmptyState, GradientTransformation, stateless
 from optimizers.tree import tree_map
 from optimizers.validation import check_learning_rate, check_same_tree
 
@@ -25,17 +25,7 @@ Schedule = Callable[[jax.Array], jax.Array]
 
 def scale(step_size: Any) -> GradientTransformation:
     """Multiply every update by a constant: ``u_t = c · g_t``."""
-
-    def init(params):
-        del params
-        return EmptyState()
-
-    def update(grads, state, params=None):
-        if params is not None:
-            check_same_tree(grads, params)
-        return tree_map(lambda g: step_size * g, grads), state
-
-    return GradientTransformation(init, update)
+    return stateless(lambda grads: tree_map(lambda g: step_size * g, grads))
 
 
 class ScaleByScheduleState(NamedTuple):
