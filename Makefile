@@ -6,6 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 BOOK_STAMP := $(VENV)/.installed-book
 DEV_STAMP := $(VENV)/.installed-dev
+NPM_STAMP := node_modules/.package-lock.json
 JB_FLAGS := -n --keep-going
 
 .PHONY: book test lint format bench clean
@@ -18,11 +19,15 @@ $(BOOK_STAMP): requirements.txt pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -r requirements.txt
 	touch $@
 
-$(DEV_STAMP): requirements-dev.txt $(BOOK_STAMP)
+# MathJax, require.js and the widget manager, served by the site itself (see book/_ext)
+$(NPM_STAMP): package.json package-lock.json
+	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+
+$(DEV_STAMP): requirements-dev.txt $(BOOK_STAMP) $(NPM_STAMP)
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	touch $@
 
-book: $(BOOK_STAMP)  ## build the site into _build/html, executing every notebook
+book: $(BOOK_STAMP) $(NPM_STAMP)  ## build the site into _build/html, executing every notebook
 	$(BIN)/jupyter-book build . $(JB_FLAGS)
 	@echo "Open the book: file://$(CURDIR)/_build/html/index.html"
 
@@ -41,4 +46,4 @@ format: $(DEV_STAMP)
 	$(BIN)/ruff check --fix .
 
 clean:
-	rm -rf _build
+	rm -rf _build node_modules

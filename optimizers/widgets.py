@@ -27,6 +27,7 @@ the figure at the default values.
 
 from __future__ import annotations
 
+import base64
 import inspect
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -36,7 +37,7 @@ import ipywidgets
 import jax
 import numpy as np
 
-from optimizers import plot
+from optimizers import plot, static_explorer
 from optimizers import problems as problems_module
 from optimizers.adabound import adabound, amsbound
 from optimizers.adaptive import (
@@ -242,6 +243,7 @@ class Interactive:
         draw: Callable[[Any], Any],
         controls: Mapping[str, Any],
         figure,
+        static: str | bool | None = None,
     ):
         if not callable(compute):
             raise TypeError(f"compute must be callable, got {compute!r}")
@@ -257,6 +259,8 @@ class Interactive:
         for control in self.controls.values():
             control.observe(self._on_change, names="value")
         self.widget = ipywidgets.VBox([*self.controls.values(), self.output])
+        self.static = self._static_control(static)
+        self._static_html: str | None = None
         self.update()
         self.figure.set_layout_engine("none")  # keep the first layout: later draws are faster
 
@@ -315,9 +319,59 @@ class Interactive:
             message = {"output_type": "stream", "name": "stderr", "text": f"{error!r}\n"}
             self.output.outputs = (*self.output.outputs[:1], message)
 
+    def _static_control(self, static: str | bool | None) -> str | None:
+        """The control the static explorer varies: ``static``, else the first slider."""
+        if static is False or not self.controls:
+            return None
+        if static is None or static is True:
+            return next(iter(self.controls))
+        if static not in self.controls:
+            raise ValueError(
+                f"static must name a control ({', '.join(self.controls)}), got {static!r}"
+            )
+        return static
+
+    def static_html(self, frames: int = 17) -> str:
+        """The figure over ``frames`` values of the static control, explorable without a kernel.
+
+        Recomputes and redraws the figure at each value (the controls end where
+        they started).  Cached: a notebook pays for it once, when it displays the widget.
+        """
+        if self.static is None:
+            raise ValueError("this widget has no static control (static=False)")
+        if self._static_html is None:
+            control = self.controls[self.static]
+            start_value, timings = control.value, len(self.timings)
+            values = static_explorer.frame_values(control, frames)
+            pngs = []
+            try:
+                for value in values:
+                    self.update(**{self.static: value})
+                    shown = self.output.outputs[0]["data"]["image/png"]  # drawn by update()
+                    pngs.append(static_explorer.compress_png(base64.b64decode(shown)))
+            finally:
+                self.update(**{self.static: start_value})
+                del self.timings[timings:]
+            fixed = {
+                c.description or name: c.value
+                for name, c in self.controls.items()
+                if name != self.static and isinstance(c.value, (int, float))
+            }
+            self._static_html = static_explorer.explorer_html(
+                pngs,
+                values,
+                control.description or self.static,
+                values.index(start_value),
+                fixed,
+                alt=f"interactive figure at {control.description or self.static}",
+            )
+        return self._static_html
+
     def _repr_mimebundle_(self, **kwargs: Any) -> dict:
         bundle = self.widget._repr_mimebundle_(**kwargs)
         bundle["image/png"] = plot.png_base64(self.figure)  # for viewers without widgets
+        if self.static is not None:  # the rendered site shows this instead of dead sliders
+            bundle["text/html"] = self.static_html()
         return bundle
 
 
@@ -340,6 +394,7 @@ def interactive(
     draw: Callable[[Any], Any],
     controls: Mapping[str, Any],
     figure,
+    static: str | bool | None = None,
 ) -> Interactive:
     """A widget for a custom figure.
 
@@ -351,12 +406,15 @@ def interactive(
         controls: name → a slider (see :func:`slider`, :func:`log_slider`)
             or a fixed value.
         figure: the matplotlib figure (see :func:`optimizers.plot.figure`).
+        static: the control whose range the rendered site can explore without a
+            kernel (precomputed frames, see :mod:`optimizers.static_explorer`);
+            default the first slider, ``False`` for none.
 
     The figure is drawn once at the initial values before this returns.
     """
     if not isinstance(controls, Mapping):
         raise TypeError(f"controls must be a mapping name → slider, got {controls!r}")
-    return Interactive(compute, draw, controls, figure)
+    return Interactive(compute, draw, controls, figure, static)
 
 
 # --------------------------------------------------------------------------
@@ -479,6 +537,7 @@ def explore(
     optimizers: Sequence[str | Callable[..., Any]] | str = ("sgd",),
     steps: int = 100,
     x0=None,
+    static: str | bool | None = None,
     **controls: Any,
 ) -> Explorer:
     """Run optimizers on a problem, with a slider for each hyperparameter.
@@ -488,6 +547,8 @@ def explore(
         optimizers: names from :data:`OPTIMIZERS` (or factories).
         steps: number of steps T of every run.
         x0: the start θ₀ (default: the problem's).
+        static: the control the rendered site can explore without a kernel
+            (default the first; ``False`` for none), see :func:`interactive`.
         **controls: hyperparameter name → slider (or a fixed value), e.g.
             ``learning_rate=log_slider("α", 0.1, -3, 0)``.  Each is passed
             only to the optimizers whose factory has a parameter of that name.
@@ -521,7 +582,7 @@ def explore(
         return runs
 
     panels = ExplorerPanels(problem, [label for label, _ in resolved])
-    explorer = Explorer(compute, panels.draw, controls, panels.figure)
+    explorer = Explorer(compute, panels.draw, controls, panels.figure, static)
     explorer.problem, explorer.panels = problem, panels
     return explorer
 

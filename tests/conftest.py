@@ -1,11 +1,19 @@
 """Shared fixtures: a nested pytree and a smooth loss to optimize it on."""
 
+import subprocess
+import sys
+from pathlib import Path
+
 import jax
 import jax.numpy as jnp
 import matplotlib
 import pytest
+import yaml
 
 matplotlib.use("Agg")
+
+ROOT = Path(__file__).resolve().parents[1]
+JUPYTER_BOOK = Path(sys.executable).parent / "jupyter-book"
 
 
 def make_params():
@@ -74,3 +82,39 @@ def descend(tx, apply, steps):
         return jax.lax.scan(step, (params, tx.init(params)), None, length=steps)[1]
 
     return loop(make_params())
+
+
+@pytest.fixture(scope="session")
+def site(tmp_path_factory):
+    """Build the whole book once per test session; return (html folder, build log)."""
+    out = tmp_path_factory.mktemp("book")
+    result = subprocess.run(
+        [
+            str(JUPYTER_BOOK),
+            "build",
+            str(ROOT),
+            "-W",
+            "-n",
+            "--keep-going",
+            "--all",
+            "--path-output",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=1200,
+        cwd=ROOT,
+    )
+    log = result.stdout + result.stderr
+    assert result.returncode == 0, f"the book did not build cleanly:\n{log[-6000:]}"
+    return out / "_build" / "html", log
+
+
+def toc_pages():
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+    pages = [toc["root"]]
+    for part in toc.get("parts", []):
+        for chapter in part["chapters"]:
+            pages.append(chapter["file"])
+            pages.extend(section["file"] for section in chapter.get("sections", []))
+    return pages
