@@ -9,7 +9,7 @@ DEV_STAMP := $(VENV)/.installed-dev
 NPM_STAMP := node_modules/.package-lock.json
 JB_FLAGS := -n --keep-going
 
-.PHONY: book test lint format bench clean
+.PHONY: book pdf test lint format bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,10 @@ $(DEV_STAMP): requirements-dev.txt $(BOOK_STAMP) $(NPM_STAMP)
 book: $(BOOK_STAMP) $(NPM_STAMP)  ## build the site into _build/html, executing every notebook
 	$(BIN)/jupyter-book build . $(JB_FLAGS)
 	@echo "Open the book: file://$(CURDIR)/_build/html/index.html"
+
+pdf: $(BOOK_STAMP) $(NPM_STAMP)  ## the book as one PDF: the single-page edition printed by Chromium
+	$(BIN)/jupyter-book build . --builder singlehtml $(JB_FLAGS)
+	$(BIN)/python scripts/print_pdf.py _build/singlehtml _build/optimizers-book.pdf
 
 lint: $(DEV_STAMP)  ## ruff lint and format check
 	$(BIN)/ruff check .

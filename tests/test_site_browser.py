@@ -194,3 +194,11 @@ def test_static_explorer_changes_frame_when_its_slider_moves(visits):
     assert explorer.locator("img").evaluate_all(shown) == target
     assert explorer.locator("output").inner_text() != value_before
     assert explorer.locator("img").nth(target).evaluate("(i) => i.complete && i.naturalWidth > 0")
+
+
+def test_offline_search_finds_pages(browser, server):
+    visit = PageVisit(browser, server, "search.html?q=momentum")
+    visit.page.wait_for_selector("#search-results ul li", timeout=15_000)
+    results = visit.page.locator("#search-results ul li").count()
+    visit.page.close()
+    assert results >= 2 and visit.external == [] and visit.errors == []
