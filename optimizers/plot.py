@@ -336,7 +336,8 @@ def set_loss_axis_limits(ax: Axes, lines: list[Line2D], margin: float = 1.5) -> 
     low, high = float(values.min()), float(values.max())
     if ax.get_yscale() == "log":
         low, high = max(low, LOSS_FLOOR), max(high, LOSS_FLOOR)
-        ax.set_ylim(low / margin, high * margin)
+        # whole decades, so the axis always carries labelled ticks at both ends
+        ax.set_ylim(10 ** np.floor(np.log10(low / margin)), 10 ** np.ceil(np.log10(high * margin)))
     else:
         pad = 0.05 * (high - low) or 1.0
         ax.set_ylim(low - pad, high + pad)
