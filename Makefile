@@ -42,7 +42,7 @@ lint: $(DEV_STAMP)  ## ruff lint and format check
 test: lint  ## lint, package tests, every notebook through nbval, the site built with -W
 	$(BIN)/pytest tests book --nbval-lax --nbval-current-env --nbval-cell-timeout=300
 
-bench: $(BOOK_STAMP)  ## benchmarks: print figures measured in this run (not tests)
+bench: $(DEV_STAMP)  ## benchmarks: print figures measured in this run (not tests)
 	@for script in benchmarks/*.py; do $(BIN)/python $$script; echo; done
 
 format: $(DEV_STAMP)
