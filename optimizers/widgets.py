@@ -331,7 +331,7 @@ class Interactive:
             )
         return static
 
-    def static_html(self, frames: int = 17) -> str:
+    def static_html(self, frames: int = 13) -> str:
         """The figure over ``frames`` values of the static control, explorable without a kernel.
 
         Recomputes and redraws the figure at each value (the controls end where

@@ -67,13 +67,13 @@ def test_a_widget_displays_its_static_explorer_and_keeps_its_state():
     bundle = explorer._repr_mimebundle_()
     assert "application/vnd.jupyter.widget-view+json" in bundle
     html = bundle["text/html"]
-    assert html.count("<img") == 17 and html.count(" hidden>") == 16
+    assert html.count("<img") == 13 and html.count(" hidden>") == 12
     # the controls and the figure end where they were
     assert explorer.controls["learning_rate"].value == 0.3
     np.testing.assert_array_equal(explorer.trajectories["sgd"].losses, before)
     # frames differ: the slider really changes the picture
     frames = re.findall(r'src="data:image/png;base64,([^"]+)"', html)
-    assert len(set(frames)) == 17
+    assert len(set(frames)) == 13
 
 
 def test_static_control_must_be_a_control():

@@ -1,0 +1,259 @@
+"""The experiments of the chapter *Preconditioning*: formulas, figures' numbers, widgets."""
+
+import math
+import time
+import warnings
+
+import jax
+import jax.numpy as jnp
+import matplotlib
+import numpy as np
+import pytest
+
+matplotlib.use("Agg")
+
+import optimizers as opt
+from optimizers import newton as newton_module
+from optimizers import plot
+from optimizers.experiments import preconditioning as pre
+from optimizers.trajectory import compilation_count
+
+RNG = np.random.default_rng(3)
+
+
+def random_spd(d, rng=RNG):
+    A = rng.normal(size=(d, d))
+    return A @ A.T + 0.5 * np.eye(d)
+
+
+# --------------------------------------------------------------------------
+# The preconditioned step and the condition number of PQ
+# --------------------------------------------------------------------------
+
+
+def test_preconditioned_gd_is_theta_minus_alpha_p_g():
+    Q, P = random_spd(3), random_spd(3)
+    theta = jnp.array([1.0, -2.0, 0.5])
+    g = jnp.asarray(Q, jnp.float32) @ theta
+    tx = pre.preconditioned_gd(P, 0.1)
+    updates, _ = tx.update(g, tx.init(theta), theta)
+    expected = np.asarray(theta) - 0.1 * P @ np.asarray(g)
+    np.testing.assert_allclose(opt.apply_updates(theta, updates), expected, rtol=1e-5)
+
+
+def test_the_2d_and_per_coordinate_versions_build_the_same_step():
+    theta, g = jnp.array([1.0, -2.0]), jnp.array([0.3, 4.0])
+    P = np.array([[2.0, 0.5], [0.5, 1.0]])
+    full = pre.preconditioned_gd(P, 0.2)
+    entries = pre.preconditioned_gd_2d(0.2, 2.0, 0.5, 1.0)
+    u_full, _ = full.update(g, full.init(theta), theta)
+    u_entries, _ = entries.update(g, entries.init(theta), theta)
+    np.testing.assert_allclose(u_full, u_entries, rtol=1e-6)
+    per_coordinate = pre.per_coordinate_gd(0.5, 0.1)
+    u, _ = per_coordinate.update(g, per_coordinate.init(theta), theta)
+    np.testing.assert_allclose(u, [-0.5 * 0.3, -0.1 * 4.0], rtol=1e-6)
+
+
+@pytest.mark.parametrize("d", [2, 3, 5])
+def test_preconditioned_eigenvalues_are_those_of_pq(d):
+    Q, P = random_spd(d), random_spd(d)
+    direct = np.sort(np.linalg.eigvals(P @ Q).real)
+    np.testing.assert_allclose(pre.preconditioned_eigenvalues(Q, P), direct, rtol=1e-9)
+    assert pre.preconditioned_condition_number(Q, np.linalg.inv(Q)) == pytest.approx(1.0)
+    assert pre.preconditioned_condition_number(Q, np.eye(d)) == pytest.approx(
+        np.linalg.cond(Q), rel=1e-9
+    )
+
+
+@pytest.mark.parametrize("rho", [-0.9, -0.3, 0.0, 0.5, 0.95])
+def test_jacobi_in_2d_gives_one_plus_rho_over_one_minus_rho_and_is_the_best_diagonal(rho):
+    problem = pre.scaled_correlated_quadratic(scales=(0.7, 5.0), correlation=rho)
+    Q = np.asarray(problem.args[0], np.float64)
+    kappa = pre.preconditioned_condition_number(Q, pre.jacobi(Q))
+    assert kappa == pytest.approx((1 + abs(rho)) / (1 - abs(rho)), rel=1e-5)
+    best, ratio = pre.best_diagonal_condition_number(Q)
+    assert best == pytest.approx(kappa, rel=1e-5)
+    assert ratio == pytest.approx(Q[0, 0] / Q[1, 1], rel=1e-2)
+
+
+def test_rotation_curves_jacobi_equals_none_at_45_degrees_and_frozen_reaches_kappa_squared():
+    curves = pre.rotation_condition_numbers(25.0, [0.0, 45.0, 90.0])
+    np.testing.assert_allclose(curves["none"], 25.0, rtol=1e-9)
+    np.testing.assert_allclose(curves["Newton"], 1.0, rtol=1e-9)
+    np.testing.assert_allclose(curves["Jacobi"], [1.0, 25.0, 1.0], rtol=1e-9)
+    # P = diag(1, 1/κ): det PQ = 1 and tr PQ = 2cos²φ + (κ + 1/κ) sin²φ = √κ̃ + 1/√κ̃
+    trace = 1.0 + 0.5 * (25.0 + 1 / 25.0)
+    root = (trace + math.sqrt(trace**2 - 4)) / 2
+    np.testing.assert_allclose(curves["frozen diagonal"], [1.0, root**2, 625.0], rtol=1e-6)
+
+
+def test_rotated_start_turns_with_q_so_gradient_descent_does_not_see_the_angle():
+    runs = [pre._rotation_runs(math.radians(d), 25.0, 30) for d in (0.0, 20.0, 45.0)]
+    losses = [np.asarray(r["none"].losses) for r in runs]
+    np.testing.assert_allclose(losses[1], losses[0], rtol=1e-3)
+    np.testing.assert_allclose(losses[2], losses[0], rtol=1e-3)
+
+
+@pytest.mark.parametrize(
+    "call, error, word",
+    [
+        (
+            lambda: pre.preconditioned_eigenvalues(np.eye(2), [[1.0, 2.0], [0.0, 1.0]]),
+            ValueError,
+            "P",
+        ),
+        (lambda: pre.preconditioned_eigenvalues(np.eye(2), [-1.0, 1.0]), ValueError, "P"),
+        (lambda: pre.preconditioned_eigenvalues(np.eye(2), np.eye(3)), ValueError, "P"),
+        (lambda: pre.preconditioned_eigenvalues(np.ones(3), np.eye(3)), ValueError, "Q"),
+        (lambda: pre.preconditioned_condition_number(-np.eye(2), np.eye(2)), ValueError, "Q"),
+        (lambda: pre.jacobi(np.diag([1.0, -1.0])), ValueError, "Q"),
+        (lambda: pre.scaled_correlated_quadratic(correlation=1.0), ValueError, "correlation"),
+        (lambda: pre.scaled_correlated_quadratic(scales=(1.0, 0.0)), ValueError, "scales"),
+        (lambda: pre.rotated_preconditioners(0.3, 0.5), ValueError, "condition"),
+    ],
+)
+def test_bad_input_names_the_argument(call, error, word):
+    with pytest.raises(error, match=word):
+        call()
+
+
+# --------------------------------------------------------------------------
+# The static figures and their numbers
+# --------------------------------------------------------------------------
+
+
+def test_per_coordinate_rates_one_over_lambda_land_in_one_step():
+    experiment = pre.per_coordinate_figure()
+    numbers = experiment.numbers
+    assert numbers["learning_rate_1"] == pytest.approx(1 / numbers["lambda_1"])
+    assert numbers["per_coordinate_loss_after_one_step"] < 1e-10
+    assert numbers["gd_final_loss"] > 1e-6 * numbers["start_loss"]
+    assert numbers["rate"] == pytest.approx((numbers["kappa"] - 1) / (numbers["kappa"] + 1))
+    assert plot.png_bytes(experiment.figure).startswith(b"\x89PNG")
+
+
+def test_measured_rates_match_the_condition_number_of_pq():
+    numbers = pre.preconditioner_comparison_figure().numbers
+    assert numbers["jacobi_kappa"] == pytest.approx(3.0)  # (1 + ρ)/(1 − ρ) with ρ = ½
+    assert numbers["newton_kappa"] == pytest.approx(1.0)
+    assert numbers["none_kappa"] > 20
+    for name in ("none", "jacobi"):
+        assert numbers[f"{name}_measured_rate"] == pytest.approx(
+            numbers[f"{name}_predicted_rate"], rel=1e-3
+        )
+    assert numbers["newton_final_loss"] < 1e-10
+
+
+def test_adaptive_methods_do_best_when_the_axes_align():
+    numbers = pre.adaptive_rotation_figure(angles_degrees=[0.0, 45.0, 90.0]).numbers
+    np.testing.assert_allclose(numbers["none"], numbers["none"][0], rtol=1e-3)
+    assert numbers["Jacobi"][1] == pytest.approx(numbers["none"][1], rel=1e-3)
+    assert np.all(numbers["Newton"] < 1e-10)
+    for name in ("Jacobi", "Adagrad", "Adam"):
+        assert numbers[name][1] > 100 * max(numbers[name][0], numbers[name][2], 1e-12)
+
+
+def test_newton_on_rosenbrock_converges_quadratically_and_gradient_descent_crawls():
+    numbers = pre.newton_rosenbrock_figure().numbers
+    errors = numbers["errors_newton"]
+    assert np.min(errors[errors > 0]) < 1e-30
+    assert numbers["errors_gd"][-1] > 0.05
+    np.testing.assert_allclose(numbers["orders"][-2:], 2.0, atol=0.1)
+    assert np.max(numbers["losses_newton"]) > 10 * numbers["start_loss"]  # not a descent method
+
+
+def test_newton_stops_at_the_saddle_where_gradient_descent_escapes():
+    numbers = pre.newton_saddle_figure().numbers
+    np.testing.assert_allclose(numbers["newton_end"], 0.0, atol=1e-12)
+    np.testing.assert_allclose(numbers["newton_end_hessian_eigenvalues"], [-1.0, 1.0])
+    assert numbers["gd_end_loss"] == pytest.approx(numbers["min_value"], abs=1e-6)
+
+
+def test_newton_far_from_the_minimum():
+    numbers = pre.newton_far_figure().numbers
+    assert numbers["critical_start"] == pytest.approx(1.0886595, abs=1e-6)
+    x = numbers["critical_start"]
+    assert math.sinh(2 * x) == pytest.approx(4 * x)
+    assert numbers["pure, θ₀ = 1.0"].diverged_at is None
+    assert numbers["pure, θ₀ = 1.2"].diverged_at is not None
+    assert numbers["x1_from_1.2"] == pytest.approx(1.2 - 0.5 * math.sinh(2.4), rel=1e-9)
+    for label in ("α = 0.5, θ₀ = 1.2", "μ = 1, θ₀ = 1.2"):
+        assert abs(float(numbers[label].params[-1, 0])) < 1e-3
+
+
+# --------------------------------------------------------------------------
+# Widgets: the figure at the defaults, no recompilation, fast moves
+# --------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def rotation():
+    return pre.rotation_widget()
+
+
+def test_rotation_widget_shows_its_figure(rotation):
+    (shown,) = rotation.output.outputs
+    assert shown["data"]["image/png"] == plot.png_base64(rotation.figure)
+    assert set(rotation.result[0]) == {"none", "Jacobi", "Newton", "Adam"}
+
+
+def test_rotating_never_recompiles_and_moves_the_picture(rotation):
+    rotation.update(angle_degrees=10.0, condition=20.0)
+    compiled = compilation_count()
+    path = rotation.panels.paths["Jacobi"].path
+    previous = np.array(path.get_xydata())
+    for angle, condition in [(0.0, 20.0), (45.0, 20.0), (80.0, 5.0), (30.0, 100.0)]:
+        rotation.update(angle_degrees=angle, condition=condition)
+        current = np.array(path.get_xydata())
+        assert not np.allclose(previous, current)
+        previous = current
+        dot = rotation.panels.kappa_dots["Jacobi"].get_xydata()[0]
+        assert dot[0] == pytest.approx(angle)
+    assert compilation_count() == compiled
+    recent = rotation.timings[-4:]
+    assert max(t.compute for t in recent) < 0.5
+    assert max(t.draw for t in recent) < 1.0
+
+
+def test_rotation_widget_jacobi_is_exact_when_aligned_and_plain_gd_at_45_degrees(rotation):
+    runs = rotation.update(angle_degrees=0.0, condition=25.0)[0]
+    assert float(runs["Jacobi"].losses[1]) < 1e-10
+    runs = rotation.update(angle_degrees=45.0, condition=25.0)[0]
+    np.testing.assert_allclose(runs["Jacobi"].losses, runs["none"].losses, rtol=1e-3)
+
+
+def test_per_coordinate_widget_moves_without_recompiling_and_reports_divergence():
+    explorer = pre.per_coordinate_widget()
+    label = "α₁, α₂ (diagonal P)"
+    assert set(explorer.trajectories) == {label, "one α = 2/(λ₁ + λ₂)"}
+    compiled = compilation_count()
+    explorer.update(learning_rate_1=2.5, learning_rate_2=0.25)
+    assert float(explorer.trajectories[label].losses[1]) < 1e-10
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        explorer.update(learning_rate_2=0.62)  # beyond 2/λ₂ = 0.5
+    assert explorer.trajectories[label].diverged_at is not None
+    assert "diverged" in explorer.panels.messages[label].get_text()
+    assert compilation_count() == compiled
+
+
+def test_damped_newton_widget_escapes_for_damping_above_one_and_never_recompiles():
+    widget = pre.damped_newton_widget()
+    assert "minimum" in widget.panels.plane.get_title()
+    compiled = newton_module.compilation_count()
+    widget.update(damping=0.0, learning_rate=1.0)
+    assert "saddle" in widget.panels.plane.get_title()
+    for mu in (0.5, 1.0, 2.0, 4.0):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            widget.update(damping=mu)
+    assert newton_module.compilation_count() == compiled
+
+
+def test_compute_is_fast_after_the_first_call():
+    """A slider move is compiled code only: well under 50 ms for the Newton widget."""
+    widget = pre.damped_newton_widget()
+    start = time.perf_counter()
+    widget.compute(learning_rate=0.8, damping=2.0)
+    assert time.perf_counter() - start < 0.05
+    jax.block_until_ready(widget.result[0]["damped Newton"].losses)
