@@ -25,10 +25,10 @@ CSS_CLASS = "optimizers-explorer"
 
 # Show frame i of the explorer that contains this input, and its value.
 _ON_INPUT = (
-    "var e=this.closest('.{cls}'),i=+this.value;"
-    "e.querySelectorAll('img').forEach(function(m,j){{m.hidden=j!==i;}});"
+    f"var e=this.closest('.{CSS_CLASS}'),i=+this.value;"
+    "e.querySelectorAll('img').forEach(function(m,j){m.hidden=j!==i;});"
     "e.querySelector('output').textContent=JSON.parse(e.dataset.values)[i];"
-).format(cls=CSS_CLASS)
+)
 
 
 def frame_values(control: ipywidgets.ValueWidget, count: int = 17) -> list[float]:
