@@ -352,7 +352,8 @@ def nadam(
 
     Matches optax.nadam exactly (a constant β₁).  torch.optim.NAdam differs: it
     follows Dozat's *momentum schedule* β₁,t = β₁(1 − ½·0.96^{t·0.004}), which
-    changes the early steps slightly.
+    starts near β₁/2 (0.45 for β₁ = 0.9) and approaches β₁ only over thousands
+    of steps, so its early steps differ markedly from ours.
     """
     return chain(scale_by_nadam(b1, b2, eps, eps_root), scale_by_learning_rate(learning_rate))
 
