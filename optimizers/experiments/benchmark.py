@@ -1,0 +1,451 @@
+"""The experiments of the chapter *Choosing an optimizer*: one benchmark, several views.
+
+Every optimizer of :data:`optimizers.widgets.OPTIMIZERS` runs on the same tasks:
+
+* five deterministic tasks behind one loss, :func:`task_gap`, on a padded
+  parameter vector θ ∈ ℝ¹⁰⁰: Rosenbrock, Beale and the saddle (on θ₁, θ₂),
+  an ill-conditioned quadratic ½ θᵀQθ in 100 dimensions (κ = 1000) and a
+  logistic regression (on θ₁ … θ₁₀).  The task is a *traced* index, so one
+  compiled program per optimizer runs every task, learning rate and seed at
+  once (:func:`sweep_tasks`, a ``jax.vmap`` of a ``jax.lax.scan``);
+* a 64–32–10 MLP on the digits with mini-batches of 32 (:func:`sweep_mlp`),
+  again one program per optimizer, vmapped over learning rates and seeds.
+
+:func:`benchmark` runs both sweeps; :func:`steps_table`, :func:`mlp_table`,
+:func:`sensitivity_figure` and :func:`tuning_width` read the results.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Sequence
+from typing import Any, NamedTuple
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from optimizers import data, nn, plot, problems, widgets
+from optimizers.base import apply_updates
+from optimizers.experiments.adaptive import init_mlp_numpy
+
+__all__ = [
+    "COMPARED",
+    "DIMENSION",
+    "LEARNING_RATES",
+    "MLP_SIZES",
+    "SEEDS",
+    "STEPS",
+    "TASKS",
+    "Benchmark",
+    "MLPSweep",
+    "benchmark",
+    "mlp_table",
+    "sensitivity_figure",
+    "steps_table",
+    "steps_to_target",
+    "sweep_mlp",
+    "sweep_tasks",
+    "task_gap",
+    "task_setup",
+    "tuned",
+    "tuning_width",
+]
+
+TASKS = ("Rosenbrock", "Beale", "saddle", "quadratic (d = 100, κ = 1000)", "logistic regression")
+"""The deterministic tasks, in the order of their index in :func:`task_gap`."""
+
+DIMENSION = 100
+"""Length of the padded parameter vector shared by all tasks."""
+
+LOGISTIC_D = 10
+"""Features of the logistic regression (θ₁ … θ₁₀ of the padded vector)."""
+
+STEPS = 300
+"""Steps T of every run."""
+
+LEARNING_RATES = tuple(float(a) for a in np.logspace(-4, 1, 11))
+"""The log grid of α tried for every optimizer on every task: 10⁻⁴ … 10, half a decade apart."""
+
+SEEDS = 3
+"""Runs per (optimizer, task, α): the start θ₀ (tasks) or the initialisation and batches (MLP)."""
+
+TOLERANCE = 1e-2
+"""A run reaches the target when L(θ_t) − L_min ≤ TOLERANCE · (L(θ₀) − L_min)."""
+
+MLP_SIZES = (64, 32, 10)
+BATCH_SIZE = 32
+MLP_TARGET = 0.3
+"""Target of the MLP: a moving average (β = 0.9) of the mini-batch loss below 0.3."""
+
+
+def _whole(value: Any, name: str, minimum: int = 1) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
+        raise ValueError(f"{name} must be a whole number >= {minimum}, got {value!r}")
+    return int(value)
+
+
+def _names(names: Sequence[str] | None) -> tuple[str, ...]:
+    if names is None:
+        return COMPARED
+    if isinstance(names, str) or not names:
+        raise ValueError(f"names must be a non-empty sequence of optimizer names, got {names!r}")
+    for name in names:
+        widgets.get_optimizer(name)
+    return tuple(names)
+
+
+# --------------------------------------------------------------------------
+# The deterministic tasks, behind one loss
+# --------------------------------------------------------------------------
+
+
+@functools.cache
+def task_setup() -> tuple[dict, np.ndarray, np.ndarray]:
+    """The tasks' data, their starts θ₀ (padded to ℝ¹⁰⁰) and their minimum values L_min.
+
+    Returns ``(arrays, starts, min_values)``: ``arrays`` holds Q (100 × 100, a
+    geometric spectrum 1 … 1000) and the logistic data X (256 × 10) and y.
+    """
+    quadratic = problems.quadratic_nd(np.geomspace(1.0, 1000.0, DIMENSION), seed=0)
+    logistic = problems.logistic_regression(n=256, d=LOGISTIC_D, seed=0)
+    arrays = {"Q": quadratic.args[0], "X": logistic.args[0], "y": logistic.args[1]}
+    starts = np.zeros((len(TASKS), DIMENSION), np.float32)
+    mins = []
+    for row, problem in enumerate(
+        (problems.rosenbrock(), problems.beale(), problems.saddle(), quadratic, logistic)
+    ):
+        start = np.asarray(problem.start, np.float32)
+        starts[row, : start.size] = start
+        mins.append(float(problem.min_value))
+    return arrays, starts, np.asarray(mins, np.float32)
+
+
+def _active(index: int) -> int:
+    """How many leading coordinates task ``index`` uses."""
+    return (2, 2, 2, DIMENSION, LOGISTIC_D)[index]
+
+
+def task_gap(theta, index, arrays, min_values):
+    """L(θ) − L_min of task number ``index`` of :data:`TASKS` (a traced integer).
+
+    0: Rosenbrock ``(1 − θ₁)² + 100 (θ₂ − θ₁²)²``; 1: Beale; 2: the saddle
+    ``½θ₁² − ½θ₂² + ¼θ₂⁴``; 3: ``½ θᵀQθ``; 4: the logistic cross-entropy
+    ``1/n Σᵢ [log(1 + e^{zᵢ}) − yᵢ zᵢ]``, zᵢ = xᵢᵀθ.
+    """
+    branches = (
+        lambda th: problems.rosenbrock_loss(th[:2], 1.0, 100.0),
+        lambda th: problems.beale_loss(th[:2]),
+        lambda th: problems.saddle_loss(th[:2]),
+        lambda th: problems.quadratic_loss(th, arrays["Q"]),
+        lambda th: problems.logistic_regression_loss(
+            th[:LOGISTIC_D], arrays["X"], arrays["y"], 256
+        ),
+    )
+    return jax.lax.switch(index, branches, theta) - min_values[index]
+
+
+@functools.partial(jax.jit, static_argnames=("name", "steps"))
+def _sweep_tasks(name, steps, learning_rates, starts, indices, arrays, min_values):
+    make_optimizer = widgets.get_optimizer(name)
+
+    def run(alpha, theta0, index):
+        tx = make_optimizer(alpha)
+
+        def step(carry, _):
+            theta, state = carry
+            grads = jax.grad(task_gap)(theta, index, arrays, min_values)
+            updates, state = tx.update(grads, state, theta)
+            theta = apply_updates(theta, updates)
+            return (theta, state), task_gap(theta, index, arrays, min_values)
+
+        gap0 = task_gap(theta0, index, arrays, min_values)
+        _, gaps = jax.lax.scan(step, (theta0, tx.init(theta0)), None, length=steps)
+        return jnp.concatenate([gap0[None], gaps])
+
+    return jax.vmap(run)(learning_rates, starts, indices)
+
+
+def sweep_tasks(name: str, steps: int = STEPS, seeds: int = SEEDS) -> np.ndarray:
+    """Optimizer ``name`` on every task, α of :data:`LEARNING_RATES` and seed: one compiled call.
+
+    Seed s starts at the task's θ₀ plus 0.1 · N(0, I) on the coordinates it uses
+    (seed 0 unperturbed).  Returns L(θ_t) − L_min, shape (tasks, α, seeds, T + 1),
+    with ``inf`` where a run diverged (a non-finite loss).
+    """
+    widgets.get_optimizer(name)
+    steps, seeds = _whole(steps, "steps"), _whole(seeds, "seeds")
+    arrays, starts, min_values = task_setup()
+    rng = np.random.default_rng(0)
+    shape = (len(TASKS), len(LEARNING_RATES), seeds)
+    theta0 = np.zeros((*shape, DIMENSION), np.float32)
+    for task in range(len(TASKS)):
+        noise = 0.1 * rng.normal(size=(seeds, _active(task)))
+        noise[0] = 0.0
+        theta0[task, :, :, :] = starts[task]
+        theta0[task, :, :, : _active(task)] += noise[None].astype(np.float32)
+    alphas = np.broadcast_to(np.asarray(LEARNING_RATES, np.float32)[None, :, None], shape)
+    index = np.broadcast_to(np.arange(len(TASKS), dtype=np.int32)[:, None, None], shape)
+    gaps = _sweep_tasks(
+        name, steps, jnp.asarray(alphas.ravel()), jnp.asarray(theta0.reshape(-1, DIMENSION)),
+        jnp.asarray(index.ravel()), arrays, jnp.asarray(min_values),
+    )  # fmt: skip
+    gaps = np.asarray(gaps, np.float64).reshape(*shape, steps + 1)
+    return _diverged_as_inf(gaps)
+
+
+def _diverged_as_inf(values: np.ndarray) -> np.ndarray:
+    """Once a run's loss is non-finite (or above 10⁶) it stays ``inf``."""
+    bad = ~np.isfinite(values) | (values > 1e6)
+    bad = np.maximum.accumulate(bad, axis=-1)
+    return np.where(bad, np.inf, np.maximum(values, 0.0))
+
+
+# --------------------------------------------------------------------------
+# The MLP on the digits
+# --------------------------------------------------------------------------
+
+
+@functools.partial(jax.jit, static_argnames=("name",))
+def _sweep_mlp(name, learning_rates, params, batches, digits):
+    make_optimizer = widgets.get_optimizer(name)
+    x_train, y_train, x_val, y_val = digits
+
+    def run(alpha, params, rows):
+        tx = make_optimizer(alpha)
+
+        def step(carry, batch):
+            params, state = carry
+            loss, grads = jax.value_and_grad(nn.cross_entropy_loss)(
+                params, x_train[batch], y_train[batch]
+            )
+            updates, state = tx.update(grads, state, params)
+            return (apply_updates(params, updates), state), loss
+
+        (params, _), losses = jax.lax.scan(step, (params, tx.init(params)), rows)
+        logits = nn.mlp_apply(params, x_val)
+        accuracy = jnp.mean(jnp.argmax(logits, axis=1) == y_val)
+        return losses, nn.cross_entropy_loss(params, x_val, y_val), accuracy
+
+    return jax.vmap(run)(learning_rates, params, batches)
+
+
+class MLPSweep(NamedTuple):
+    """Shape (α, seeds) arrays (``losses`` has a last axis of T mini-batch losses)."""
+
+    losses: np.ndarray
+    val_loss: np.ndarray
+    val_accuracy: np.ndarray
+
+
+def sweep_mlp(name: str, steps: int = STEPS, seeds: int = SEEDS) -> MLPSweep:
+    """Optimizer ``name`` trains the 64–32–10 MLP for every α and seed, in one compiled call.
+
+    Seed s draws the initialisation (W ~ N(0, 1/fan_in)) and the T mini-batches of
+    32 examples (with replacement) with NumPy.  Diverged runs have ``inf`` losses.
+    """
+    widgets.get_optimizer(name)
+    steps, seeds = _whole(steps, "steps"), _whole(seeds, "seeds")
+    digits = data.digits()
+    n = digits.x_train.shape[0]
+    inits = [init_mlp_numpy(MLP_SIZES, seed=s) for s in range(seeds)]
+    batches = [
+        np.random.default_rng(100 + s).integers(0, n, (steps, BATCH_SIZE)) for s in range(seeds)
+    ]
+    k = len(LEARNING_RATES)
+    params = jax.tree_util.tree_map(lambda *leaves: jnp.stack(leaves * k), *inits)
+    rows = jnp.asarray(np.stack(batches * k), jnp.int32)
+    alphas = jnp.asarray(np.repeat(np.asarray(LEARNING_RATES, np.float32), seeds))
+    losses, val_loss, accuracy = _sweep_mlp(name, alphas, params, rows, tuple(digits))
+    losses = _diverged_as_inf(np.asarray(losses, np.float64).reshape(k, seeds, steps))
+    val_loss = np.asarray(val_loss, np.float64).reshape(k, seeds)
+    val_loss = np.where(np.isfinite(val_loss) & np.isfinite(losses[..., -1]), val_loss, np.inf)
+    accuracy = np.asarray(accuracy, np.float64).reshape(k, seeds)
+    accuracy = np.where(np.isfinite(val_loss), accuracy, np.nan)
+    return MLPSweep(losses, val_loss, accuracy)
+
+
+def _smoothed(losses: np.ndarray, beta: float = 0.9) -> np.ndarray:
+    """The bias-corrected moving average of the mini-batch losses along the last axis."""
+    out = np.empty_like(losses)
+    average = np.zeros(losses.shape[:-1])
+    for t in range(losses.shape[-1]):
+        average = beta * average + (1 - beta) * losses[..., t]
+        out[..., t] = average / (1 - beta ** (t + 1))
+    return out
+
+
+# --------------------------------------------------------------------------
+# Everything, and what to read from it
+# --------------------------------------------------------------------------
+
+
+class Benchmark(NamedTuple):
+    """``tasks[name]``: gaps (tasks, α, seeds, T + 1); ``mlp[name]``: an :class:`MLPSweep`."""
+
+    names: tuple[str, ...]
+    tasks: dict[str, np.ndarray]
+    mlp: dict[str, MLPSweep]
+
+
+COMPARED = ("sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam")
+"""The optimizers the chapter compares (compilations are its cost: one program per task family)."""
+
+
+def benchmark(
+    names: Sequence[str] | None = None, steps: int = STEPS, seeds: int = SEEDS
+) -> Benchmark:
+    """Both sweeps for every optimizer in ``names`` (default: :data:`COMPARED`)."""
+    names = _names(names)
+    tasks = {name: sweep_tasks(name, steps, seeds) for name in names}
+    mlp = {name: sweep_mlp(name, steps, seeds) for name in names}
+    return Benchmark(names, tasks, mlp)
+
+
+def steps_to_target(curves: np.ndarray, target: np.ndarray | float) -> np.ndarray:
+    """The first t with ``curves[..., t] ≤ target`` (``inf`` if never), over the last axis."""
+    reached = curves <= np.asarray(target)[..., None]
+    first = np.argmax(reached, axis=-1).astype(np.float64)
+    return np.where(reached.any(axis=-1), first, np.inf)
+
+
+def _task_steps(gaps: np.ndarray) -> np.ndarray:
+    """Steps to the target for every (task, α, seed)."""
+    return steps_to_target(gaps, TOLERANCE * gaps[..., 0])
+
+
+def _mlp_steps(sweep: MLPSweep) -> np.ndarray:
+    return steps_to_target(_smoothed(sweep.losses), MLP_TARGET) + 1
+
+
+def _best(steps: np.ndarray, final: np.ndarray) -> int:
+    """The α with the fewest mean steps to target (ties, or never: the lowest mean final loss).
+
+    ``steps`` and ``final`` are (α, seeds) arrays.
+    """
+    mean_steps = np.mean(steps, axis=1)
+    mean_final = np.mean(np.where(np.isfinite(final), final, 1e30), axis=1)
+    return int(np.lexsort((mean_final, mean_steps))[0])
+
+
+def _format_steps(values: np.ndarray) -> str:
+    finite = values[np.isfinite(values)]
+    if finite.size < values.size:
+        return f"— ({finite.size}/{values.size} reached)" if finite.size else "—"
+    return f"{np.mean(values):.0f} ± {np.std(values):.0f}"
+
+
+def tuned(result: Benchmark) -> dict[str, dict[str, dict[str, Any]]]:
+    """For each optimizer and task (and ``"MLP"``): the tuned α, steps per seed, final value per seed."""
+    out: dict[str, dict[str, dict[str, Any]]] = {}
+    for name in result.names:
+        gaps = result.tasks[name]
+        steps = _task_steps(gaps)
+        out[name] = {}
+        for row, task in enumerate(TASKS):
+            best = _best(steps[row], gaps[row, :, :, -1])
+            out[name][task] = {
+                "alpha": LEARNING_RATES[best],
+                "steps": steps[row, best],
+                "final": gaps[row, best, :, -1],
+            }
+        sweep = result.mlp[name]
+        mlp_steps = _mlp_steps(sweep)
+        best = _best(mlp_steps, _smoothed(sweep.losses)[..., -1])
+        out[name]["MLP"] = {
+            "alpha": LEARNING_RATES[best],
+            "steps": mlp_steps[best],
+            "final": sweep.val_loss[best],
+            "accuracy": sweep.val_accuracy[best],
+        }
+    return out
+
+
+def steps_table(result: Benchmark) -> str:
+    """A Markdown table: steps to the target (mean ± std over seeds) at each optimizer's tuned α."""
+    best = tuned(result)
+    columns = [*TASKS, "MLP"]
+    lines = [
+        "| optimizer | " + " | ".join(columns) + " |",
+        "|---|" + "---:|" * len(columns),
+    ]
+    for name in result.names:
+        cells = [
+            f"{_format_steps(best[name][c]['steps'])} (α = {best[name][c]['alpha']:.2g})"
+            for c in columns
+        ]
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def mlp_table(result: Benchmark) -> str:
+    """A Markdown table for the MLP: tuned α, steps to target, validation loss and accuracy."""
+    best = tuned(result)
+    lines = [
+        "| optimizer | tuned α | steps to target | validation loss | validation accuracy |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    order = sorted(result.names, key=lambda n: -np.nan_to_num(np.mean(best[n]["MLP"]["accuracy"])))
+    for name in order:
+        entry = best[name]["MLP"]
+        accuracy = entry["accuracy"]
+        lines.append(
+            f"| {name} | {entry['alpha']:.2g} | {_format_steps(entry['steps'])} | "
+            f"{np.mean(entry['final']):.3f} ± {np.std(entry['final']):.3f} | "
+            f"{100 * np.mean(accuracy):.1f} ± {100 * np.std(accuracy):.1f} % |"
+        )
+    return "\n".join(lines)
+
+
+def tuning_width(result: Benchmark, name: str, task: str = "Rosenbrock") -> float:
+    """How many decades of α are *good* for ``name`` on ``task``.
+
+    Good: every seed ends with L(θ_T) − L_min ≤ TOLERANCE · (L(θ₀) − L_min).
+    Returns the width in decades (good grid points × ½, the grid's spacing).
+    """
+    if task not in TASKS:
+        raise ValueError(f"task must be one of {', '.join(TASKS)}; got {task!r}")
+    gaps = result.tasks[name][TASKS.index(task)]
+    good = np.all(gaps[..., -1] <= TOLERANCE * gaps[..., 0], axis=1)
+    return 0.5 * int(np.sum(good))
+
+
+def sensitivity_figure(result: Benchmark, task: str = "Rosenbrock"):
+    """Heat maps of log₁₀ of the final loss against α, one row per optimizer: ``task`` and the MLP.
+
+    Left: log₁₀(L(θ_T) − L_min) on ``task`` (mean over seeds); right: the MLP's
+    validation loss.  Grey cells diverged.
+    """
+    if task not in TASKS:
+        raise ValueError(f"task must be one of {', '.join(TASKS)}; got {task!r}")
+    row = TASKS.index(task)
+    names = result.names
+    left = np.array([np.mean(result.tasks[n][row, :, :, -1], axis=1) for n in names])
+    right = np.array([np.mean(result.mlp[n].val_loss, axis=1) for n in names])
+    fig, axes = plot.figure(ncols=2, width=4.6, height=0.28 * len(names) + 1.6)
+    panels = (
+        (axes[0], left, f"{task}: log₁₀ (L(θ_T) − L_min)", (-8, 2)),
+        (axes[1], right, "MLP: log₁₀ validation loss", (-1, 1)),
+    )
+    for ax, values, title, (low, high) in panels:
+        with np.errstate(divide="ignore"):
+            logs = np.log10(np.maximum(values, 1e-12))
+        masked = np.ma.masked_invalid(np.where(np.isfinite(values), logs, np.nan))
+        cmap = plot_cmap()
+        image = ax.imshow(masked, aspect="auto", cmap=cmap, vmin=low, vmax=high)
+        ax.set_yticks(range(len(names)), names, fontsize=8)
+        ticks = range(0, len(LEARNING_RATES), 2)
+        ax.set_xticks(ticks, [f"{LEARNING_RATES[i]:.0e}" for i in ticks], fontsize=7, rotation=45)
+        ax.set_xlabel("learning rate α")
+        ax.set_title(title, fontsize=10)
+        fig.colorbar(image, ax=ax, shrink=0.8)
+    return fig
+
+
+def plot_cmap():
+    """Viridis with grey for diverged (masked) cells."""
+    import matplotlib
+
+    cmap = matplotlib.colormaps["viridis"].copy()
+    cmap.set_bad("0.75")
+    return cmap
