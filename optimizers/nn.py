@@ -17,6 +17,7 @@ compute one trust ratio per matrix, as they do in a real network::
 from __future__ import annotations
 
 import functools
+import itertools
 from collections.abc import Callable, Sequence
 from typing import Any, NamedTuple
 
@@ -26,6 +27,7 @@ import numpy as np
 
 from optimizers.base import apply_updates
 from optimizers.trajectory import split_hyperparameters
+from optimizers.validation import as_whole
 
 __all__ = [
     "ACTIVATIONS",
@@ -34,6 +36,7 @@ __all__ = [
     "compilation_count",
     "cross_entropy_loss",
     "init_mlp",
+    "init_mlp_numpy",
     "mlp_apply",
     "train",
 ]
@@ -193,3 +196,20 @@ def train(
 def compilation_count() -> int:
     """How many training programs :func:`train` has compiled in this process."""
     return _train._cache_size()
+
+
+def init_mlp_numpy(sizes: Sequence[int], seed: int = 0) -> list[dict[str, jax.Array]]:
+    """The initialisation of :func:`init_mlp` (W ~ N(0, 1/fan_in), b = 0), drawn by NumPy.
+
+    The same structure and distribution; the numbers differ.  JAX's random number
+    generator compiles for about a second on a CPU; NumPy's costs nothing.
+    """
+    rng = np.random.default_rng(as_whole(seed, "seed", 0))
+    sizes = [as_whole(s, "sizes") for s in sizes]
+    return [
+        {
+            "w": jnp.asarray(rng.normal(size=(fan_in, fan_out)) / np.sqrt(fan_in), jnp.float32),
+            "b": jnp.zeros(fan_out, jnp.float32),
+        }
+        for fan_in, fan_out in itertools.pairwise(sizes)
+    ]

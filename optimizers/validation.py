@@ -15,6 +15,10 @@ import jax
 import numpy as np
 
 __all__ = [
+    "as_decay",
+    "as_positive",
+    "as_unit",
+    "as_whole",
     "check_decay",
     "check_learning_rate",
     "check_non_negative",
@@ -110,3 +114,44 @@ def check_same_tree(tree: Any, reference: Any, name: str = "grads", what: str = 
                 f"{name}{where} has shape {np.shape(leaf)}, but the {what} it must match "
                 f"has shape {np.shape(ref_leaf)}"
             )
+
+
+# Checks that also return the value as a Python number, for the experiment builders,
+# whose arguments are always concrete (never traced).
+
+
+def _real(value: Any, name: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.number)):
+        raise TypeError(f"{name} must be a number, got {value!r}")
+    return float(value)
+
+
+def as_positive(value: Any, name: str) -> float:
+    """``float(value)``, which must be finite and > 0."""
+    number = _real(value, name)
+    if not (math.isfinite(number) and number > 0):
+        raise ValueError(f"{name} must be a finite number > 0, got {value!r}")
+    return number
+
+
+def as_decay(value: Any, name: str) -> float:
+    """``float(value)``, which must lie in [0, 1)."""
+    number = _real(value, name)
+    if not 0.0 <= number < 1.0:
+        raise ValueError(f"{name} must lie in [0, 1), got {value!r}")
+    return number
+
+
+def as_unit(value: Any, name: str) -> float:
+    """``float(value)``, which must lie in (0, 1]."""
+    number = _real(value, name)
+    if not 0.0 < number <= 1.0:
+        raise ValueError(f"{name} must lie in (0, 1], got {value!r}")
+    return number
+
+
+def as_whole(value: Any, name: str, minimum: int = 1) -> int:
+    """``int(value)`` for an integer ``value >= minimum`` (a bool or float is refused)."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
+        raise ValueError(f"{name} must be a whole number >= {minimum}, got {value!r}")
+    return int(value)

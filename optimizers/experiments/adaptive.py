@@ -35,7 +35,6 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import itertools
 import math
 from collections.abc import Callable, Sequence
 from typing import Any, NamedTuple
@@ -49,9 +48,13 @@ from matplotlib.ticker import NullLocator
 import optimizers as opt
 from optimizers import data, nn, plot, problems, widgets
 from optimizers.base import GradientTransformation
+from optimizers.nn import init_mlp_numpy
 from optimizers.problems import Problem
 from optimizers.trajectory import Trajectory, split_hyperparameters
 from optimizers.tree import moving_average, squared, tree_map, zeros_like
+from optimizers.validation import as_decay as _decay
+from optimizers.validation import as_positive as _positive
+from optimizers.validation import as_whole as _whole
 from optimizers.validation import check_decay, check_positive, check_same_tree
 
 __all__ = [
@@ -118,28 +121,6 @@ class Experiment(NamedTuple):
 # --------------------------------------------------------------------------
 # Input checks
 # --------------------------------------------------------------------------
-
-
-def _whole(value: Any, name: str, minimum: int = 1) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
-        raise ValueError(f"{name} must be a whole number >= {minimum}, got {value!r}")
-    return int(value)
-
-
-def _positive(value: Any, name: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.number)):
-        raise TypeError(f"{name} must be a number, got {value!r}")
-    if not (math.isfinite(value) and value > 0):
-        raise ValueError(f"{name} must be a finite number > 0, got {value!r}")
-    return float(value)
-
-
-def _decay(value: Any, name: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.number)):
-        raise TypeError(f"{name} must be a number, got {value!r}")
-    if not 0.0 <= value < 1.0:
-        raise ValueError(f"{name} must lie in [0, 1), got {value!r}")
-    return float(value)
 
 
 # --------------------------------------------------------------------------
@@ -1219,23 +1200,6 @@ def weight_decay_identity(
 DIGITS_SIZES = (64, 32, 10)
 DIGITS_STEPS = 300
 DIGITS_BATCH = 64
-
-
-def init_mlp_numpy(sizes: Sequence[int], seed: int = 0) -> list[dict[str, jax.Array]]:
-    """:func:`optimizers.nn.init_mlp`'s initialisation (W ~ N(0, 1/fan_in), b = 0), drawn by NumPy.
-
-    The same structure and distribution; the numbers differ.  JAX's random number
-    generator compiles for about a second on a CPU; NumPy's costs nothing.
-    """
-    rng = np.random.default_rng(_whole(seed, "seed", 0))
-    sizes = [_whole(s, "sizes") for s in sizes]
-    return [
-        {
-            "w": jnp.asarray(rng.normal(size=(fan_in, fan_out)) / np.sqrt(fan_in), jnp.float32),
-            "b": jnp.zeros(fan_out, jnp.float32),
-        }
-        for fan_in, fan_out in itertools.pairwise(sizes)
-    ]
 
 
 @functools.cache

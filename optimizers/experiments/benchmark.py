@@ -27,7 +27,8 @@ import numpy as np
 
 from optimizers import data, nn, plot, problems, widgets
 from optimizers.base import apply_updates
-from optimizers.experiments.adaptive import init_mlp_numpy
+from optimizers.nn import init_mlp_numpy
+from optimizers.validation import as_whole as _whole
 
 __all__ = [
     "COMPARED",
@@ -77,12 +78,6 @@ MLP_SIZES = (64, 32, 10)
 BATCH_SIZE = 32
 MLP_TARGET = 0.3
 """Target of the MLP: a moving average (β = 0.9) of the mini-batch loss below 0.3."""
-
-
-def _whole(value: Any, name: str, minimum: int = 1) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
-        raise ValueError(f"{name} must be a whole number >= {minimum}, got {value!r}")
-    return int(value)
 
 
 def _names(names: Sequence[str] | None) -> tuple[str, ...]:

@@ -33,6 +33,8 @@ from matplotlib.ticker import NullFormatter, NullLocator, ScalarFormatter
 from optimizers import analysis, curvature, data, nn, plot, problems, widgets
 from optimizers.momentum import sgd
 from optimizers.trajectory import Trajectory, trajectory
+from optimizers.validation import as_positive as _positive
+from optimizers.validation import as_whole as _whole
 
 __all__ = [
     "CrossEntropySweep",
@@ -77,20 +79,6 @@ Z_LIMITS = (1e-6, 1e4)
 # --------------------------------------------------------------------------
 # Input checks
 # --------------------------------------------------------------------------
-
-
-def _positive(value: Any, name: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.number)):
-        raise TypeError(f"{name} must be a number, got {value!r}")
-    if not (math.isfinite(value) and value > 0):
-        raise ValueError(f"{name} must be a finite number > 0, got {value!r}")
-    return float(value)
-
-
-def _whole(value: Any, name: str, minimum: int = 1) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
-        raise ValueError(f"{name} must be a whole number >= {minimum}, got {value!r}")
-    return int(value)
 
 
 def _tolerance(value: Any) -> float:

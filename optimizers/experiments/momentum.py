@@ -33,6 +33,7 @@ from matplotlib import colormaps
 from optimizers import analysis, plot, problems, widgets
 from optimizers.momentum import sgd, trace
 from optimizers.trajectory import Trajectory, trajectory
+from optimizers.validation import as_whole as _whole
 
 __all__ = [
     "REGIMES",
@@ -120,12 +121,6 @@ def _momentum(value: Any, name: str = "momentum") -> float:
     if not 0 <= number < 1:
         raise ValueError(f"{name} must lie in [0, 1), got {value!r}")
     return number
-
-
-def _whole(value: Any, name: str, minimum: int = 1) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
-        raise ValueError(f"{name} must be a whole number >= {minimum}, got {value!r}")
-    return int(value)
 
 
 @functools.cache

@@ -32,7 +32,8 @@ import numpy as np
 
 import optimizers as opt
 from optimizers import data, nn, plot, widgets
-from optimizers.experiments.adaptive import init_mlp_numpy, radam_rectifier
+from optimizers.experiments.adaptive import radam_rectifier
+from optimizers.nn import init_mlp_numpy
 from optimizers.schedules import (
     constant_schedule,
     cosine_decay_schedule,
@@ -41,6 +42,8 @@ from optimizers.schedules import (
     step_decay,
     warmup_cosine_decay_schedule,
 )
+from optimizers.validation import as_positive as _positive
+from optimizers.validation import as_whole as _whole
 
 __all__ = [
     "BASE_BATCH",
@@ -69,28 +72,6 @@ class Experiment(NamedTuple):
 
     figure: Any
     numbers: dict[str, Any]
-
-
-def _positive(value: Any, name: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.number)):
-        raise TypeError(f"{name} must be a number, got {value!r}")
-    if not (math.isfinite(value) and value > 0):
-        raise ValueError(f"{name} must be a finite number > 0, got {value!r}")
-    return float(value)
-
-
-def _unit(value: Any, name: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.number)):
-        raise TypeError(f"{name} must be a number, got {value!r}")
-    if not 0.0 < value <= 1.0:
-        raise ValueError(f"{name} must lie in (0, 1], got {value!r}")
-    return float(value)
-
-
-def _whole(value: Any, name: str, minimum: int = 1) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
-        raise ValueError(f"{name} must be a whole number >= {minimum}, got {value!r}")
-    return int(value)
 
 
 # --------------------------------------------------------------------------
