@@ -72,3 +72,15 @@ def test_bad_input(small):
         bench.tuning_width(small, "sgd", "Himmelblau")
     with pytest.raises(ValueError, match="task"):
         bench.sensitivity_figure(small, "Himmelblau")
+
+
+def test_a_run_must_stay_below_the_target():
+    # reaches 1.0 at t = 2 and stays: counted; dips to 0.5 at t = 2, then climbs out: not counted
+    curves = np.array([[5.0, 3.0, 1.0, 0.5], [5.0, 3.0, 0.5, 2.0]])
+    np.testing.assert_array_equal(bench._held(curves, 1.0), [2.0, np.inf])
+
+
+def test_every_optimizer_is_compared_by_default():
+    from optimizers import widgets
+
+    assert bench.COMPARED == tuple(widgets.OPTIMIZERS)
