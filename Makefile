@@ -9,7 +9,7 @@ DEV_STAMP := $(VENV)/.installed-dev
 NPM_STAMP := node_modules/.package-lock.json
 JB_FLAGS := -n --keep-going
 
-.PHONY: book pdf test lint format bench clean
+.PHONY: book pdf test lint format bench assignments grade clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -44,6 +44,14 @@ test: lint  ## lint, package tests, every notebook through nbval, the site built
 
 bench: $(DEV_STAMP)  ## benchmarks: print figures measured in this run (not tests)
 	@for script in benchmarks/*.py; do $(BIN)/python $$script; echo; done
+
+assignments: $(BOOK_STAMP)  ## the student versions of book/assignments, into _build/assignments/student
+	$(BIN)/python -m coursework student book/assignments _build/assignments/student
+
+grade: $(BOOK_STAMP)  ## make grade ASSIGNMENT=book/assignments/<name>.ipynb SUBMISSIONS=<folder> OUT=<folder>
+	@test -n "$(ASSIGNMENT)" -a -n "$(SUBMISSIONS)" -a -n "$(OUT)" || \
+		{ echo "usage: make grade ASSIGNMENT=<instructor notebook> SUBMISSIONS=<folder> OUT=<folder>"; exit 2; }
+	$(BIN)/python -m coursework grade "$(ASSIGNMENT)" "$(SUBMISSIONS)" "$(OUT)"
 
 format: $(DEV_STAMP)
 	$(BIN)/ruff format .

@@ -83,4 +83,4 @@ def test_a_run_must_stay_below_the_target():
 def test_every_optimizer_is_compared_by_default():
     from optimizers import widgets
 
-    assert bench.COMPARED == tuple(widgets.OPTIMIZERS)
+    assert tuple(widgets.OPTIMIZERS) == bench.COMPARED

@@ -30,6 +30,7 @@ from optimizers.nn import init_mlp_numpy
 from optimizers.validation import as_whole as _whole
 
 __all__ = [
+    "COLUMNS",
     "COMPARED",
     "DIMENSION",
     "LEARNING_RATES",
@@ -39,6 +40,7 @@ __all__ = [
     "TASKS",
     "Benchmark",
     "MLPSweep",
+    "alpha_table",
     "benchmark",
     "mlp_table",
     "sensitivity_figure",
@@ -335,7 +337,7 @@ def _best(steps: np.ndarray, final: np.ndarray) -> int:
 def _format_steps(values: np.ndarray) -> str:
     finite = values[np.isfinite(values)]
     if finite.size < values.size:
-        return f"— ({finite.size}/{values.size} reached)" if finite.size else "—"
+        return f"— ({finite.size}/{values.size})" if finite.size else "—"
     return f"{np.mean(values):.0f} ± {np.std(values):.0f}"
 
 
@@ -365,21 +367,28 @@ def tuned(result: Benchmark) -> dict[str, dict[str, dict[str, Any]]]:
     return out
 
 
-def steps_table(result: Benchmark) -> str:
-    """A Markdown table: steps to the target (mean ± std over seeds) at each optimizer's tuned α."""
+COLUMNS = ("Rosenbrock", "Beale", "saddle", "quadratic", "logistic", "MLP")
+"""Short column headers of the tables: the tasks of :data:`TASKS`, then the MLP."""
+
+
+def _table(result: Benchmark, cell) -> str:
+    """A Markdown table, one row per optimizer and one column per task; ``cell(entry)`` fills it."""
     best = tuned(result)
-    columns = [*TASKS, "MLP"]
-    lines = [
-        "| optimizer | " + " | ".join(columns) + " |",
-        "|---|" + "---:|" * len(columns),
-    ]
+    lines = ["| optimizer | " + " | ".join(COLUMNS) + " |", "|---|" + "---:|" * len(COLUMNS)]
     for name in result.names:
-        cells = [
-            f"{_format_steps(best[name][c]['steps'])} (α = {best[name][c]['alpha']:.2g})"
-            for c in columns
-        ]
+        cells = [cell(best[name][task]) for task in (*TASKS, "MLP")]
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
+
+
+def steps_table(result: Benchmark) -> str:
+    """A Markdown table: steps to the target (mean ± std over seeds) at each optimizer's tuned α."""
+    return _table(result, lambda entry: _format_steps(entry["steps"]))
+
+
+def alpha_table(result: Benchmark) -> str:
+    """A Markdown table: each optimizer's tuned α on each task."""
+    return _table(result, lambda entry: f"{entry['alpha']:.2g}")
 
 
 def mlp_table(result: Benchmark) -> str:

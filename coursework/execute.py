@@ -1,0 +1,131 @@
+"""Execute one submission with the graded checks appended, in a fresh kernel; write the results.
+
+    python -m coursework.execute submission.ipynb checks.json result.json --cell-timeout 60
+
+Run by :mod:`coursework.grader` in a child process, in a scratch directory, so
+that a submission that crashes its kernel, hangs, or deletes files cannot take
+the grader down with it.  ``checks.json`` lists ``{"question", "points",
+"source"}``; ``result.json`` gets ``{"status", "results", "errors"}``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+from nbclient.exceptions import DeadKernelError
+
+from coursework.kernel import MARKER
+
+GRADING_CELL = """\
+import json as _coursework_json
+from coursework.kernel import run_check as _coursework_run_check
+print({marker!r} + _coursework_json.dumps(_coursework_run_check({source!r}, globals())))
+"""
+
+
+def with_checks(notebook: nbformat.NotebookNode, checks: list[dict]) -> nbformat.NotebookNode:
+    """The submission's code cells, then one grading cell per check."""
+    cells = [
+        nbformat.v4.new_code_cell(cell.source)
+        for cell in notebook.cells
+        if cell.cell_type == "code"
+    ]
+    for check in checks:
+        source = GRADING_CELL.format(marker=MARKER, source=check["source"])
+        cells.append(nbformat.v4.new_code_cell(source, metadata={"grading": check["question"]}))
+    return nbformat.v4.new_notebook(cells=cells)
+
+
+def _grading_output(cell) -> dict | None:
+    for output in cell.get("outputs", []):
+        if output.get("output_type") == "stream":
+            for line in output.get("text", "").splitlines():
+                if line.startswith(MARKER):
+                    return json.loads(line[len(MARKER) :])
+    return None
+
+
+TIMEOUT = "it ran past the time limit of a cell and was interrupted"
+
+
+def _error_message(output) -> str:
+    if output.get("ename") in {"KeyboardInterrupt", "CellTimeoutError"}:
+        return TIMEOUT
+    return f"{output.get('ename')}: {output.get('evalue')}"
+
+
+def _cell_error(cell) -> dict | None:
+    """``{"error": ...}`` if a grading cell raised (e.g. it ran past the time limit)."""
+    for output in cell.get("outputs", []):
+        if output.get("output_type") == "error":
+            return {"error": _error_message(output)}
+    return None
+
+
+def _errors(cells) -> list[str]:
+    """One line per student cell that raised: its number and the exception."""
+    lines = []
+    for number, cell in enumerate(cells, start=1):
+        for output in cell.get("outputs", []):
+            if output.get("output_type") == "error":
+                lines.append(f"cell {number}: {_error_message(output)}")
+    return lines
+
+
+def execute(submission: Path, checks: list[dict], cell_timeout: int) -> dict:
+    """Run the submission and its checks; return the status, each check's result and the errors."""
+    try:
+        notebook = nbformat.read(submission, as_version=4)
+    except Exception as error:
+        return {
+            "status": f"unreadable notebook ({type(error).__name__})",
+            "results": {},
+            "errors": [],
+        }
+    graded = with_checks(notebook, checks)
+    client = NotebookClient(
+        graded,
+        timeout=cell_timeout,
+        kernel_name="python3",
+        allow_errors=True,
+        interrupt_on_timeout=True,
+        error_on_timeout={
+            "ename": "CellTimeoutError",
+            "evalue": f"the cell ran longer than {cell_timeout} s",
+            "traceback": [],
+        },
+        resources={"metadata": {"path": str(submission.parent)}},
+    )
+    status = "ok"
+    try:
+        client.execute()
+    except DeadKernelError:
+        status = "the kernel died (the notebook crashed it, exited, or ran out of memory)"
+    student_cells = [c for c in graded.cells if "grading" not in c.metadata]
+    results = {}
+    for cell in graded.cells:
+        if "grading" in cell.metadata:
+            result = _grading_output(cell) or _cell_error(cell)
+            if result is not None:
+                results[cell.metadata["grading"]] = result
+    return {"status": status, "results": results, "errors": _errors(student_cells)}
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("submission", type=Path)
+    parser.add_argument("checks", type=Path)
+    parser.add_argument("result", type=Path)
+    parser.add_argument("--cell-timeout", type=int, default=60)
+    args = parser.parse_args(argv)
+    checks = json.loads(args.checks.read_text())
+    result = execute(args.submission.resolve(), checks, args.cell_timeout)
+    args.result.write_text(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()
