@@ -71,7 +71,10 @@ def summarize(rows: Sequence[dict]) -> None:
     print(
         table(
             ["summary", "measured", "target", "met"],
-            [(f"{r['area']}: {r['what']}", r["measured"], r["target"], verdict(r["met"])) for r in rows],
+            [
+                (f"{r['area']}: {r['what']}", r["measured"], r["target"], verdict(r["met"]))
+                for r in rows
+            ],
         )
     )
     path = os.environ.get(SUMMARY_ENV)
