@@ -43,7 +43,7 @@ test: lint  ## lint, package tests, every notebook through nbval, the site built
 	$(BIN)/pytest tests book --nbval-lax --nbval-current-env --nbval-cell-timeout=300
 
 bench: $(DEV_STAMP)  ## benchmarks: print figures measured in this run (not tests)
-	@for script in benchmarks/*.py; do $(BIN)/python $$script; echo; done
+	nice $(BIN)/python benchmarks/run_all.py
 
 assignments: $(BOOK_STAMP)  ## the student versions of book/assignments, into _build/assignments/student
 	$(BIN)/python -m coursework student book/assignments _build/assignments/student

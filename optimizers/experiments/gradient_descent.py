@@ -142,12 +142,16 @@ def _with_static_frames(widget: widgets.Interactive, frames: int = STATIC_FRAMES
 
 
 def _sliced(traj: Trajectory, steps: int) -> Trajectory:
-    """The first ``steps`` steps of a run (θ₀ … θ_steps); a later divergence is not reported."""
-    params = jax.tree_util.tree_map(lambda p: p[: steps + 1], traj.params)
+    """The first ``steps`` steps of a run (θ₀ … θ_steps); a later divergence is not reported.
+
+    Sliced in NumPy: slicing a JAX array compiles a program per new length,
+    i.e. per batch-size slider position.
+    """
+    params = jax.tree_util.tree_map(lambda p: np.asarray(p)[: steps + 1], traj.params)
     diverged = (
         traj.diverged_at if traj.diverged_at is not None and traj.diverged_at <= steps else None
     )
-    return Trajectory(params, traj.losses[: steps + 1], diverged)
+    return Trajectory(params, np.asarray(traj.losses)[: steps + 1], diverged)
 
 
 # ==========================================================================

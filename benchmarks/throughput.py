@@ -1,0 +1,266 @@
+"""How fast is one optimizer step on a large model, against optax and against memory?
+
+For each optimizer, the jitted step ``update`` + ``apply_updates`` (params and
+state donated, so both update in place) on a dict of four float32 leaves
+totalling 1M and 10M parameters, and the same step of the equivalent optax
+optimizer, measured in the same run, interleaved (a block of our steps, a
+block of optax's, repeated) so that drift on a shared machine hits both.
+
+Prints per optimizer and size the median time of a step, the ratio ours/optax
+(target <= 1.05), and how close the step is to the memory-bandwidth bound:
+a step must at least read params, grads and every state buffer and write
+params and state back (:func:`bytes_moved`), and the bound is that many bytes
+at the bandwidth of a jitted ``x + 1`` on the same number of parameters.
+
+    python benchmarks/throughput.py
+"""
+
+from __future__ import annotations
+
+import time
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import optax
+from common import median, summarize, summary_row, table
+
+import optimizers as opt
+
+SIZES = (1_000_000, 10_000_000)
+ROUNDS = 9
+TARGET_RATIO = 1.05
+LR = 1e-3
+
+
+def optax_ralamb(learning_rate):
+    """RAdam's step through LAMB's trust ratio, from optax's building blocks (no ralamb in optax)."""
+    return optax.chain(
+        optax.scale_by_radam(),
+        optax.scale_by_trust_ratio(),
+        optax.scale_by_learning_rate(learning_rate),
+    )
+
+
+# name -> (ours, optax's, how optax's is made); None: no optax equivalent, with the reason
+PAIRS = {
+    "sgd": (opt.sgd(LR), optax.sgd(LR), "sgd"),
+    "momentum": (opt.sgd(LR, momentum=0.9), optax.sgd(LR, momentum=0.9), "sgd"),
+    "nesterov": (
+        opt.sgd(LR, momentum=0.9, nesterov=True),
+        optax.sgd(LR, momentum=0.9, nesterov=True),
+        "sgd",
+    ),
+    "adagrad": (opt.adagrad(LR), optax.adagrad(LR), "adagrad"),
+    "rmsprop": (opt.rmsprop(LR), optax.rmsprop(LR), "rmsprop"),
+    "adadelta": (opt.adadelta(LR), optax.adadelta(LR), "adadelta"),
+    "adam": (opt.adam(LR), optax.adam(LR), "adam"),
+    "adamax": (opt.adamax(LR), optax.adamax(LR), "adamax"),
+    "nadam": (opt.nadam(LR), optax.nadam(LR), "nadam"),
+    "amsgrad": (opt.amsgrad(LR), optax.amsgrad(LR), "amsgrad"),
+    "adamw": (opt.adamw(LR), optax.adamw(LR), "adamw"),
+    "radam": (opt.radam(LR), optax.radam(LR), "radam"),
+    "adabound": None,
+    "amsbound": None,
+    "lars": (opt.lars(LR), optax.lars(LR), "lars"),
+    "lamb": (opt.lamb(LR), optax.lamb(LR), "lamb"),
+    "lookahead": (
+        opt.lookahead(opt.sgd(LR), 5, 0.5),
+        optax.lookahead(optax.sgd(LR), 5, 0.5),
+        "lookahead(sgd)",
+    ),
+    "ranger": (
+        opt.ranger(LR),
+        optax.lookahead(optax.radam(LR, b1=0.95, eps=1e-5), 6, 0.5),
+        "lookahead(radam)",
+    ),
+    "ralamb": (opt.ralamb(LR), optax_ralamb(LR), "chain(radam, trust ratio)"),
+    "ranger_lars": (
+        opt.ranger_lars(LR),
+        optax.lookahead(optax_ralamb(LR), 6, 0.5),
+        "lookahead(chain(...))",
+    ),
+}
+SKIPPED = "optax has no AdaBound/AMSBound (dynamic bounds on the step)"
+
+
+def make_params(size: int) -> dict:
+    """Four leaves, three matrices and a bias, ``size`` float32 numbers in all."""
+    cols = 1000
+    rows = size // cols
+    shapes = {"w1": (rows // 2, cols), "w2": (rows * 3 // 10, cols)}
+    shapes["w3"] = (rows - shapes["w1"][0] - shapes["w2"][0] - 1, cols)
+    shapes["b"] = (cols,)
+    keys = jax.random.split(jax.random.PRNGKey(0), len(shapes))
+    return {
+        name: 0.1 * jax.random.normal(key, shape)
+        for key, (name, shape) in zip(keys, shapes.items(), strict=True)
+    }
+
+
+def nbytes(tree) -> int:
+    """Bytes of all arrays in a pytree."""
+    return sum(np.asarray(leaf).nbytes for leaf in jax.tree_util.tree_leaves(tree))
+
+
+def bytes_moved(params, state) -> int:
+    """The least a step must move: read params, grads and state; write params and state."""
+    return 3 * nbytes(params) + 2 * nbytes(state)
+
+
+def stepper(tx, apply_updates):
+    """``step(params, state, grads) -> (params, state)``, jitted, params and state donated."""
+
+    def step(params, state, grads):
+        updates, state = tx.update(grads, state, params)
+        return apply_updates(params, updates), state
+
+    return jax.jit(step, donate_argnums=(0, 1))
+
+
+class Runner:
+    """One optimizer's step and its own copy of params and state, to be stepped in blocks."""
+
+    def __init__(self, tx, apply_updates, params, grads):
+        self.step = stepper(tx, apply_updates)
+        self.params = jax.tree_util.tree_map(jnp.copy, params)
+        # distinct buffers: an init may share one array of zeros between leaves, which
+        # cannot be donated twice
+        self.state = jax.tree_util.tree_map(jnp.copy, tx.init(self.params))
+        self.grads = grads
+        self.run(2)  # compile and warm up
+
+    def run(self, calls: int) -> float:
+        """Seconds per step over ``calls`` steps."""
+        start = time.perf_counter()
+        for _ in range(calls):
+            self.params, self.state = self.step(self.params, self.state, self.grads)
+        jax.block_until_ready((self.params, self.state))
+        return (time.perf_counter() - start) / calls
+
+
+def optax_params(pair_name: str, params):
+    """optax's Lookahead keeps fast and slow weights in the params (``LookaheadParams``)."""
+    if pair_name in ("lookahead", "ranger", "ranger_lars"):
+        return optax.LookaheadParams.init_synced(params)
+    return params
+
+
+def copy_bandwidth(size: int, rounds: int = ROUNDS) -> float:
+    """Bytes per second of a jitted, donated ``x + 1`` on ``size`` float32 (reads and writes x)."""
+    add_one = jax.jit(lambda x: x + 1, donate_argnums=0)
+    x = add_one(jnp.zeros(size, jnp.float32))
+    times = []
+    for _ in range(rounds):
+        start = time.perf_counter()
+        for _ in range(10):
+            x = add_one(x)
+        x.block_until_ready()
+        times.append((time.perf_counter() - start) / 10)
+    return 2 * 4 * size / median(times)
+
+
+def compare(name: str, size: int, params, grads, bandwidth: float) -> dict:
+    ours_tx, optax_tx, _ = PAIRS[name]
+    ours = Runner(ours_tx, opt.apply_updates, params, grads)
+    theirs = Runner(optax_tx, optax.apply_updates, optax_params(name, params), grads)
+    calls = max(2, int(2e7 // size))  # about 20M parameters' worth of steps per block
+    ours_times, optax_times = [], []
+    for _ in range(ROUNDS):
+        ours_times.append(ours.run(calls))
+        optax_times.append(theirs.run(calls))
+    moved = bytes_moved(ours.params, ours.state)
+    ours_time, optax_time = median(ours_times), median(optax_times)
+    return {
+        "name": name,
+        "size": size,
+        "ours ms": 1e3 * ours_time,
+        "optax ms": 1e3 * optax_time,
+        "ratio": ours_time / optax_time,
+        "MB moved": moved / 1e6,
+        "GB/s": moved / ours_time / 1e9,
+        "of bound": moved / bandwidth / ours_time,
+    }
+
+
+def main() -> None:
+    rows, results = [], []
+    for size in SIZES:
+        params = make_params(size)
+        grads = jax.tree_util.tree_map(lambda p: 1e-3 * jnp.ones_like(p), params)
+        bandwidth = copy_bandwidth(size)
+        print(
+            f"{size / 1e6:g}M parameters: copy bandwidth (jitted x + 1) {bandwidth / 1e9:.1f} GB/s"
+        )
+        for name, pair in PAIRS.items():
+            if pair is None:
+                continue
+            result = compare(name, size, params, grads, bandwidth)
+            results.append(result)
+            rows.append(
+                (
+                    name,
+                    f"{size / 1e6:g}M",
+                    pair[2],
+                    result["ours ms"],
+                    result["optax ms"],
+                    f"{result['ratio']:.2f}",
+                    result["MB moved"],
+                    result["GB/s"],
+                    f"{100 * result['of bound']:.0f}%",
+                )
+            )
+    print(
+        f"\njitted update + apply_updates, donated buffers; median of {ROUNDS} interleaved blocks"
+    )
+    print(
+        table(
+            [
+                "optimizer",
+                "params",
+                "optax",
+                "ours ms",
+                "optax ms",
+                "ratio",
+                "MB",
+                "GB/s",
+                "of bound",
+            ],
+            rows,
+        )
+    )
+    print(f"skipped adabound, amsbound: {SKIPPED}")
+    summarize(summary_rows(results))
+
+
+def summary_rows(results: list[dict]) -> list[dict]:
+    out = []
+    for size in SIZES:
+        here = [r for r in results if r["size"] == size]
+        worst = max(here, key=lambda r: r["ratio"])
+        slow = [r["name"] for r in here if r["ratio"] > TARGET_RATIO]
+        out.append(
+            summary_row(
+                "throughput",
+                f"ours/optax at {size / 1e6:g}M, worst of {len(here)} ({worst['name']})"
+                + (f"; over: {', '.join(slow)}" if slow else ""),
+                f"{worst['ratio']:.2f}",
+                f"<= {TARGET_RATIO}",
+                worst["ratio"] <= TARGET_RATIO,
+            )
+        )
+        fractions = [r["of bound"] for r in here]
+        out.append(
+            summary_row(
+                "throughput",
+                f"share of the bandwidth bound at {size / 1e6:g}M (median; worst)",
+                f"{100 * median(fractions):.0f}%; {100 * min(fractions):.0f}%",
+                "none",
+                None,
+            )
+        )
+    return out
+
+
+if __name__ == "__main__":
+    main()
