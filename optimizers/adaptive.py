@@ -112,7 +112,7 @@ def adagrad(
 
 class RmsState(NamedTuple):
     count: jax.Array
-    mu: Any  # running mean of g (only used when centered)
+    mu: Any  # running mean of g (centered only; () otherwise, so no buffer is carried)
     nu: Any  # running mean of g²
 
 
@@ -138,7 +138,7 @@ def scale_by_rms(
     def init(params):
         return RmsState(
             count=jnp.zeros([], jnp.int32),
-            mu=zeros_like(params),
+            mu=zeros_like(params) if centered else (),
             nu=full_like(params, initial_scale),
         )
 

@@ -52,6 +52,8 @@ def add_decayed_weights(weight_decay: Any = 0.0, mask: Any = None) -> GradientTr
     rescaled with the gradient); placed *after* it, it is decoupled weight decay
     (AdamW).  ``weight_decay`` may be a schedule; ``mask`` selects the leaves
     that decay (see :func:`masked_where`).  Matches optax.add_decayed_weights.
+    A weight decay of exactly 0 given as a Python number returns the updates
+    untouched, so optimizers whose decay defaults to 0 do not read the params.
     """
     check_non_negative(weight_decay, "weight_decay")
     scheduled = callable(weight_decay) and not isinstance(weight_decay, jax.Array)
@@ -67,6 +69,8 @@ def add_decayed_weights(weight_decay: Any = 0.0, mask: Any = None) -> GradientTr
         if scheduled:
             rate = weight_decay(state.count)
             state = WeightDecayState(count=state.count + 1)
+        elif isinstance(weight_decay, (int, float)) and weight_decay == 0:
+            return updates, state  # a Python 0 adds nothing: no pass over the params at all
         else:
             rate = weight_decay
         decayed = tree_map(lambda u, p: u + rate * p, updates, params)
