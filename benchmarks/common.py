@@ -56,13 +56,18 @@ def _cell(value: object) -> str:
     return str(value)
 
 
-def summary_row(area: str, what: str, measured: str, target: str, met: bool | None) -> dict:
-    """One line of the combined table: ``met`` is None where there is no target."""
+def summary_row(area: str, what: str, measured: str, target: str, met: bool | str | None) -> dict:
+    """One line of the combined table: ``met`` is None where there is no target, and a
+    word (e.g. ``"noise"``) where a measurement cannot tell."""
     return {"area": area, "what": what, "measured": measured, "target": target, "met": met}
 
 
-def verdict(met: bool | None) -> str:
-    return "-" if met is None else ("yes" if met else "NO")
+def verdict(met: bool | str | None) -> str:
+    if met is None:
+        return "-"
+    if isinstance(met, str):
+        return met
+    return "yes" if met else "NO"
 
 
 def summarize(rows: Sequence[dict]) -> None:

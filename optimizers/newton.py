@@ -32,7 +32,7 @@ import jax.numpy as jnp
 import numpy as np
 from jax.flatten_util import ravel_pytree
 
-from optimizers.trajectory import Trajectory
+from optimizers.trajectory import Trajectory, _as_argument, _host
 from optimizers.tree import tree_map
 
 __all__ = ["compilation_count", "newton", "newton_step"]
@@ -102,7 +102,7 @@ def _run(loss, steps, unravel, x0, learning_rate, damping, loss_args, limit):
     init = (x0, jnp.asarray(-1))
     (_, diverged_at), (vectors, losses) = jax.lax.scan(step, init, jnp.arange(1, steps + 1))
     history = jnp.concatenate([x0[None], vectors])
-    return history, jnp.concatenate([loss0[None], losses]), diverged_at
+    return jax.vmap(unravel)(history), jnp.concatenate([loss0[None], losses]), diverged_at
 
 
 class _Unravel:
@@ -113,12 +113,19 @@ class _Unravel:
     """
 
     def __init__(self, example: Any):
-        leaves, self.treedef = jax.tree_util.tree_flatten(example)
-        self.shapes = tuple((tuple(np.shape(x)), jnp.asarray(x).dtype.name) for x in leaves)
-        _, self._unravel = ravel_pytree(example)
+        self.leaves, self.treedef = jax.tree_util.tree_flatten(example)
+        self.shapes = tuple((tuple(np.shape(x)), np.dtype(x.dtype).name) for x in self.leaves)
+
+    def ravel(self) -> Any:
+        """The example as one flat vector (NumPy for NumPy leaves: no dispatch per call)."""
+        if all(isinstance(x, np.ndarray) for x in self.leaves):
+            return np.concatenate([x.ravel() for x in self.leaves])
+        return ravel_pytree(self.treedef.unflatten(self.leaves))[0]
 
     def __call__(self, vector):
-        return self._unravel(vector)
+        # only called while tracing _run: build ravel_pytree's unravel then
+        _, unravel = ravel_pytree(self.treedef.unflatten(self.leaves))
+        return unravel(vector)
 
     def __hash__(self):
         return hash((self.treedef, self.shapes))
@@ -169,21 +176,21 @@ def newton(
     _check_number(learning_rate, "learning_rate")
     _check_number(damping, "damping")
     _check_number(divergence_threshold, "divergence_threshold", minimum_exclusive=True)
-    x0 = tree_map(lambda x: jnp.asarray(x, jnp.float32), x0)
+    # NumPy arguments: jit takes them as they are, far cheaper than jnp.asarray per call
+    x0 = tree_map(lambda x: _host(x, np.float32), x0)
     unravel = _Unravel(x0)
-    vector, _ = ravel_pytree(x0)
+    vector = unravel.ravel()
     loss_args = tuple(_as_argument(a) for a in loss_args)
-    history, losses, diverged_at = _run(
+    params, losses, diverged_at = _run(
         loss,
         steps,
         unravel,
         vector,
-        jnp.asarray(learning_rate, jnp.float32),
-        jnp.asarray(damping, jnp.float32),
+        _host(learning_rate, np.float32),
+        _host(damping, np.float32),
         loss_args,
-        jnp.asarray(divergence_threshold, jnp.float32),
+        _host(divergence_threshold, np.float32),
     )
-    params = jax.vmap(unravel)(history)
     diverged_at = int(diverged_at)
     return Trajectory(params, losses, None if diverged_at < 0 else diverged_at)
 
@@ -191,13 +198,6 @@ def newton(
 def compilation_count() -> int:
     """How many programs :func:`newton` has compiled so far in this process."""
     return _run._cache_size()
-
-
-def _as_argument(value: Any) -> Any:
-    """Python numbers become float32 scalars, so 1 and 1.0 share a compilation."""
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return jnp.asarray(value, jnp.float32)
-    return tree_map(jnp.asarray, value)
 
 
 def _check_callable(loss) -> None:

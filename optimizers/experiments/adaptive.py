@@ -1629,11 +1629,14 @@ def comparison_widget(
         sliders[f"alpha_{name}"] = slider
     panels = _ComparisonPanels()
 
+    # a slider move changes one method's α: the other runs are remembered, not redone
+    remembered_run = functools.lru_cache(maxsize=256)(_run)
+
     def compute(methods, where, **alphas):
         runs = {}
         for name in methods:
             alpha = float(alphas[f"alpha_{name}"])
-            runs[f"{_label(name)} (α = {alpha:.3g})"] = _run(name, where, alpha)
+            runs[f"{_label(name)} (α = {alpha:.3g})"] = remembered_run(name, where, alpha)
         return where, runs
 
     def show_chosen_sliders(change=None) -> None:

@@ -357,22 +357,24 @@ def _no_overshoot_learning_rate(Q: np.ndarray, P: np.ndarray) -> float:
     """α = 1/λ_max(PQ): the largest step that overshoots along no eigendirection of PQ.
 
     Every factor 1 − αλᵢ(PQ) then lies in [0, 1), so paths do not zig-zag, and the
-    rate is 1 − 1/κ(PQ).
+    rate is 1 − 1/κ(PQ).  PQ is similar to P^{1/2} Q P^{1/2}, so its eigenvalues
+    are real; taken directly here, as the rotation widget asks for three per move.
     """
-    return float(1.0 / preconditioned_eigenvalues(Q, P)[-1])
+    return float(1.0 / np.linalg.eigvals(P @ Q).real.max())
 
 
 def _rotation_runs(angle: float, condition: float, steps: int = _ROTATION_STEPS) -> dict:
     """GD without P, with Jacobi's P and with Q⁻¹ (α = 1/λ_max(PQ)), and Adam, on Q(angle, κ)."""
     Q, preconditioners = rotated_preconditioners(angle, condition)
-    Q32 = (jnp.asarray(Q, jnp.float32),)
+    Q32 = (Q.astype(np.float32),)  # NumPy: jit takes it as it is, no conversion per move
     start = rotated_start(angle)
     runs = {}
     for kind in ("none", "Jacobi", "Newton"):
         P = preconditioners[kind]
+        entries = {"p11": float(P[0, 0]), "p12": float(P[0, 1]), "p22": float(P[1, 1])}
         runs[kind] = trajectory(
             preconditioned_gd_2d, problems.quadratic_loss, start, steps,
-            loss_args=Q32, learning_rate=_no_overshoot_learning_rate(Q, P), **_entries(P),
+            loss_args=Q32, learning_rate=_no_overshoot_learning_rate(Q, P), **entries,
         )  # fmt: skip
     runs["Adam"] = trajectory(
         opt.adam, problems.quadratic_loss, start, steps,
