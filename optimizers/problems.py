@@ -249,10 +249,13 @@ def quadratic_loss(theta, Q):
     return 0.5 * theta @ Q @ theta
 
 
-def rotation(angle: float) -> np.ndarray:
-    """The 2×2 rotation ``R(angle) = [[cos, −sin], [sin, cos]]`` (radians)."""
-    c, s = math.cos(angle), math.sin(angle)
-    return np.array([[c, -s], [s, c]])
+def rotation(angle: Any) -> np.ndarray:
+    """The 2×2 rotation ``R(angle) = [[cos, −sin], [sin, cos]]`` (radians).
+
+    For an array of angles, the stack of their rotations, shape ``angle.shape + (2, 2)``.
+    """
+    c, s = np.cos(angle), np.sin(angle)
+    return np.stack([np.stack([c, -s], axis=-1), np.stack([s, c], axis=-1)], axis=-2)
 
 
 def quadratic_matrix(eigenvalues=(1.0, 10.0), angle: float = 0.0) -> np.ndarray:

@@ -307,7 +307,7 @@ ROTATION_KINDS = ("none", "Jacobi", "frozen diagonal", "Newton")
 """The preconditioners compared on the rotated quadratic (see :func:`rotated_preconditioners`)."""
 
 
-def rotated_preconditioners(angle: float, condition: float) -> tuple[np.ndarray, dict]:
+def rotated_preconditioners(angle: Any, condition: float) -> tuple[np.ndarray, dict]:
     """Q = R(angle) diag(1, κ) R(angle)ᵀ and four preconditioners for it.
 
     * ``none``: P = I;
@@ -316,27 +316,36 @@ def rotated_preconditioners(angle: float, condition: float) -> tuple[np.ndarray,
       the *unrotated* Q, kept as the problem turns;
     * ``Newton``: P = Q⁻¹.
 
-    Returns ``(Q, {kind: P})``.
+    Returns ``(Q, {kind: P})``: 2×2 matrices for one angle (radians), stacks of
+    them, shape ``(n, 2, 2)``, for ``n`` angles.
     """
     if not (isinstance(condition, (int, float, np.number)) and condition >= 1):
         raise ValueError(f"condition must be a number >= 1, got {condition!r}")
-    Q = problems.quadratic_matrix((1.0, float(condition)), float(angle))
+    R = problems.rotation(np.asarray(angle, np.float64))
+    eigenvalues = np.array([1.0, float(condition)])
+    Q = (R * eigenvalues) @ np.swapaxes(R, -1, -2)  # R diag(λ) Rᵀ
+    eye = np.broadcast_to(np.eye(2), Q.shape)
     return Q, {
-        "none": np.eye(2),
-        "Jacobi": np.diag(jacobi(Q)),
-        "frozen diagonal": np.diag([1.0, 1.0 / condition]),
+        "none": eye,
+        "Jacobi": eye / np.diagonal(Q, axis1=-2, axis2=-1)[..., None, :],
+        "frozen diagonal": eye * np.array([1.0, 1.0 / condition]),
         "Newton": np.linalg.inv(Q),
     }
 
 
 def rotation_condition_numbers(condition: float, angles_degrees) -> dict[str, np.ndarray]:
-    """κ(PQ) of each preconditioner of :func:`rotated_preconditioners`, per angle (degrees)."""
-    curves = {kind: [] for kind in ROTATION_KINDS}
-    for degrees in np.asarray(angles_degrees, np.float64):
-        Q, preconditioners = rotated_preconditioners(math.radians(degrees), condition)
-        for kind, P in preconditioners.items():
-            curves[kind].append(preconditioned_condition_number(Q, P))
-    return {kind: np.asarray(values) for kind, values in curves.items()}
+    """κ(PQ) of each preconditioner of :func:`rotated_preconditioners`, per angle (degrees).
+
+    All angles at once (the widget redraws 91 of them per κ move).  PQ is
+    similar to the symmetric P^{1/2} Q P^{1/2}, so its eigenvalues are real.
+    """
+    angles = np.radians(np.ravel(np.asarray(angles_degrees, np.float64)))
+    Q, preconditioners = rotated_preconditioners(angles, condition)
+    curves = {}
+    for kind in ROTATION_KINDS:
+        eigenvalues = np.linalg.eigvals(preconditioners[kind] @ Q).real
+        curves[kind] = eigenvalues.max(axis=1) / eigenvalues.min(axis=1)
+    return curves
 
 
 _ROTATION_START = np.array([-4.0, 1.5])  # θ₀ in the eigenbasis of Q; it turns with Q
