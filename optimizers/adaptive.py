@@ -111,7 +111,7 @@ def adagrad(
 
 
 class RmsState(NamedTuple):
-    count: jax.Array
+    count: Any  # steps taken (bias correction only; () otherwise: no scalar op per step)
     mu: Any  # running mean of g (centered only; () otherwise, so no buffer is carried)
     nu: Any  # running mean of g²
 
@@ -137,14 +137,14 @@ def scale_by_rms(
 
     def init(params):
         return RmsState(
-            count=jnp.zeros([], jnp.int32),
+            count=jnp.zeros([], jnp.int32) if bias_correction else (),
             mu=zeros_like(params) if centered else (),
             nu=full_like(params, initial_scale),
         )
 
     def update(grads, state, params=None):
         check_same_tree(grads, state.nu, what="optimizer state")
-        count = state.count + 1
+        count = state.count + 1 if bias_correction else state.count
         mu = moving_average(grads, state.mu, decay) if centered else state.mu
         nu = moving_average(squared(grads), state.nu, decay)
         mu_hat, nu_hat = mu, nu
