@@ -761,11 +761,19 @@ class GradientTimings(NamedTuple):
     autodiff: dict
 
 
-def _fastest(function, theta, repeats: int) -> float:
-    """The fastest of ``repeats`` timed calls, after one call that compiles."""
-    jax.block_until_ready(function(theta))
-    times = timeit.repeat(lambda: jax.block_until_ready(function(theta)), number=1, repeat=repeats)
-    return min(times)
+def _fastest(function, theta, repeats: int, block_seconds: float = 5e-3) -> float:
+    """Seconds per call: the fastest of ``repeats`` blocks of calls, after one call that compiles.
+
+    A block repeats the call until it lasts ``block_seconds`` (like ``timeit``'s
+    autorange, shorter): a gradient of 15 µs timed alone is mostly timer and
+    scheduler noise on a shared machine.
+    """
+    call = lambda: jax.block_until_ready(function(theta))  # noqa: E731
+    call()
+    number = 1
+    while timeit.timeit(call, number=number) < block_seconds:
+        number *= 2
+    return min(timeit.repeat(call, number=number, repeat=repeats)) / number
 
 
 def gradient_timings(dims=(10, 100, 1000), repeats: int = 5) -> GradientTimings:
