@@ -225,7 +225,12 @@ def _check_finite_numbers(values, name: str, length: int | None = None) -> np.nd
     return array
 
 
-def _check_angle(angle) -> float:
+def _check_angle(angle) -> float | np.ndarray:
+    """A finite angle in radians: a number, or a NumPy array of them (a stack of angles)."""
+    if isinstance(angle, np.ndarray) and angle.dtype.kind in "iuf":
+        if not np.all(np.isfinite(angle)):
+            raise ValueError("angle must be finite")
+        return angle.astype(np.float64)
     if isinstance(angle, bool) or not isinstance(angle, (int, float, np.number)):
         raise TypeError(f"angle must be a number (radians), got {angle!r}")
     if not math.isfinite(angle):
@@ -258,15 +263,16 @@ def rotation(angle: Any) -> np.ndarray:
     return np.stack([np.stack([c, -s], axis=-1), np.stack([s, c], axis=-1)], axis=-2)
 
 
-def quadratic_matrix(eigenvalues=(1.0, 10.0), angle: float = 0.0) -> np.ndarray:
+def quadratic_matrix(eigenvalues=(1.0, 10.0), angle: Any = 0.0) -> np.ndarray:
     """``Q = R(angle) diag(λ₁, λ₂) R(angle)ᵀ`` as a float64 NumPy array.
 
     The eigenvector of λ₁ is ``(cos angle, sin angle)``, that of λ₂ is
-    perpendicular to it.
+    perpendicular to it.  For a NumPy array of angles, the stack of their
+    matrices, shape ``angle.shape + (2, 2)``.
     """
     lam = _check_finite_numbers(eigenvalues, "eigenvalues", length=2)
     R = rotation(_check_angle(angle))
-    return R @ np.diag(lam) @ R.T
+    return (R * lam) @ np.swapaxes(R, -1, -2)  # R diag(λ) Rᵀ, stacked or not
 
 
 def _quadratic_minimum(lam: np.ndarray, d: int) -> tuple[list, float | None]:

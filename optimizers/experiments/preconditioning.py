@@ -142,9 +142,12 @@ def preconditioned_condition_number(Q: Any, P: Any) -> float:
 
 
 def jacobi(Q: Any) -> np.ndarray:
-    """The Jacobi (diagonal) preconditioner ``P = diag(Q)⁻¹``, as the vector of its diagonal."""
+    """The Jacobi (diagonal) preconditioner ``P = diag(Q)⁻¹``, as the vector of its diagonal.
+
+    For a stack of matrices (shape ``(n, d, d)``), the stack of their vectors.
+    """
     Q = np.asarray(Q, np.float64)
-    diagonal = np.diag(Q)
+    diagonal = np.diagonal(Q, axis1=-2, axis2=-1)
     if np.any(diagonal <= 0):
         raise ValueError("Q must have a positive diagonal")
     return 1.0 / diagonal
@@ -321,13 +324,11 @@ def rotated_preconditioners(angle: Any, condition: float) -> tuple[np.ndarray, d
     """
     if not (isinstance(condition, (int, float, np.number)) and condition >= 1):
         raise ValueError(f"condition must be a number >= 1, got {condition!r}")
-    R = problems.rotation(np.asarray(angle, np.float64))
-    eigenvalues = np.array([1.0, float(condition)])
-    Q = (R * eigenvalues) @ np.swapaxes(R, -1, -2)  # R diag(λ) Rᵀ
-    eye = np.broadcast_to(np.eye(2), Q.shape)
+    Q = problems.quadratic_matrix((1.0, float(condition)), np.asarray(angle, np.float64))
+    eye = np.broadcast_to(np.eye(2), Q.shape)  # eye * v[..., None, :] is diag(v), stacked
     return Q, {
         "none": eye,
-        "Jacobi": eye / np.diagonal(Q, axis1=-2, axis2=-1)[..., None, :],
+        "Jacobi": eye * jacobi(Q)[..., None, :],
         "frozen diagonal": eye * np.array([1.0, 1.0 / condition]),
         "Newton": np.linalg.inv(Q),
     }
