@@ -41,12 +41,15 @@ def with_checks(notebook: nbformat.NotebookNode, checks: list[dict]) -> nbformat
 
 
 def _grading_output(cell) -> dict | None:
+    """The check's result: the *last* marker line, which ``run_check`` prints after the
+    student's code has run (a line the student's code prints comes earlier)."""
+    found = None
     for output in cell.get("outputs", []):
         if output.get("output_type") == "stream":
             for line in output.get("text", "").splitlines():
                 if line.startswith(MARKER):
-                    return json.loads(line[len(MARKER) :])
-    return None
+                    found = line
+    return None if found is None else json.loads(found[len(MARKER) :])
 
 
 TIMEOUT = "it ran past the time limit of a cell and was interrupted"

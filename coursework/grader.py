@@ -76,8 +76,24 @@ def questions(assignment: Path) -> list[Question]:
     return found
 
 
+def questions_table(assignments: list[Path]) -> str:
+    """A Markdown table, one row per assignment: its questions, their points and the total."""
+    lines = ["| assignment | questions (points) | total |", "|---|---|---:|"]
+    for path in assignments:
+        qs = questions(path)
+        listed = ", ".join(f"{q.name} ({q.points:g})" for q in qs)
+        lines.append(f"| `{path.name}` | {listed} | {sum(q.points for q in qs):g} |")
+    return "\n".join(lines)
+
+
 def _kill_tree(process: subprocess.Popen) -> None:
-    """Kill a child process and everything it started (the kernel has its own session)."""
+    """Kill a child process and everything it started (the kernel has its own session).
+
+    Only while the child still runs: once it has been waited for, its pid may
+    belong to an unrelated process.
+    """
+    if process.poll() is not None:
+        return
     try:
         parent = psutil.Process(process.pid)
         family = [*parent.children(recursive=True), parent]

@@ -98,3 +98,17 @@ def write_student_versions(source_dir: Path, out_dir: Path) -> list[Path]:
         nbformat.write(student_version(notebook), target)
         written.append(target)
     return written
+
+
+def edited_copy(path: Path, old: str, new: str) -> nbformat.NotebookNode:
+    """The notebook at ``path`` with ``old`` replaced by ``new``: a deliberately wrong submission.
+
+    ``old`` must occur in exactly one cell, so a solution that changes does not
+    silently leave the copy correct.  Used by the instructor guide and the tests.
+    """
+    notebook = nbformat.read(path, as_version=4)
+    cells = [cell for cell in notebook.cells if old in cell.source]
+    if len(cells) != 1:
+        raise ValueError(f"{old!r} must occur in exactly one cell of {path.name}, not {len(cells)}")
+    cells[0].source = cells[0].source.replace(old, new)
+    return notebook

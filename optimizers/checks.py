@@ -39,6 +39,7 @@ from optimizers.base import GradientTransformation, apply_updates, chain
 from optimizers.lookahead import lookahead
 from optimizers.momentum import sgd
 from optimizers.scaling import scale, scale_by_learning_rate
+from optimizers.tree import global_norm
 from optimizers.trust_ratio import lamb, scale_by_trust_ratio
 from optimizers.weight_decay import add_decayed_weights
 
@@ -537,7 +538,7 @@ def _momentum_mistakes(nesterov: bool) -> tuple[Mistake, ...]:
     def dampened(learning_rate, momentum):
         def step(g, v, p, t):
             v = momentum * v + (1 - momentum) * g
-            return -learning_rate * ((1 - momentum) * g + momentum * v if nesterov else v), v
+            return -learning_rate * (g + momentum * v if nesterov else v), v
 
         return _elementwise(jnp.zeros_like, step)
 
@@ -752,8 +753,7 @@ def _trust_ratio_mistake(kind: str) -> Callable:
     def make():
         def update(updates, state, params=None):
             if kind == "global":
-                p_norm = jnp.sqrt(sum(jnp.sum(p**2) for p in jax.tree_util.tree_leaves(params)))
-                u_norm = jnp.sqrt(sum(jnp.sum(u**2) for u in jax.tree_util.tree_leaves(updates)))
+                p_norm, u_norm = global_norm(params), global_norm(updates)
                 scaled = jax.tree_util.tree_map(lambda u: u * p_norm / u_norm, updates)
                 return scaled, state
 

@@ -139,6 +139,27 @@ def test_dampened_momentum_is_recognised():
     assert "exponential moving average" in report.feedback
 
 
+def test_dampened_nesterov_is_recognised():
+    """torch's dampening=β with Nesterov: v_t = β v + (1 − β) g, step −α (g_t + β v_t)."""
+
+    def dampened(learning_rate, momentum):
+        def update(grads, velocity, params=None):
+            velocity = jax.tree_util.tree_map(
+                lambda v, g: momentum * v + (1 - momentum) * g, velocity, grads
+            )
+            updates = jax.tree_util.tree_map(
+                lambda g, v: -learning_rate * (g + momentum * v), grads, velocity
+            )
+            return updates, velocity
+
+        return opt.GradientTransformation(
+            lambda params: jax.tree_util.tree_map(jnp.zeros_like, params), update
+        )
+
+    report = checks.check_nesterov(dampened)
+    assert not report.ok and "exponential moving average" in report.feedback
+
+
 def test_correct_wrappers_pass():
     assert checks.check_lookahead(opt.lookahead).ok
     assert checks.check_trust_ratio(opt.scale_by_trust_ratio).ok

@@ -14,7 +14,7 @@ import nbformat
 import pytest
 
 from coursework import grader
-from coursework.student import stub_source, student_version, write_student_versions
+from coursework.student import edited_copy, stub_source, student_version, write_student_versions
 
 ROOT = Path(__file__).resolve().parents[1]
 ASSIGNMENTS = sorted((ROOT / "book" / "assignments").glob("*.ipynb"))
@@ -111,15 +111,13 @@ def test_a_check_cell_without_points_is_refused(tmp_path):
 
 
 def edited(path: Path, old: str, new: str) -> bytes:
-    """The notebook at ``path`` with ``old`` replaced by ``new`` in its code (which must occur)."""
-    notebook = nbformat.read(path, as_version=4)
-    hits = 0
-    for cell in notebook.cells:
-        if old in cell.source:
-            cell.source = cell.source.replace(old, new)
-            hits += 1
-    assert hits == 1, f"{old!r} occurs in {hits} cells of {path.name}"
-    return nbformat.writes(notebook).encode()
+    """The notebook at ``path`` with ``old`` replaced by ``new`` in its one cell holding it."""
+    return nbformat.writes(edited_copy(path, old, new)).encode()
+
+
+def test_edited_copy_needs_exactly_one_occurrence():
+    with pytest.raises(ValueError, match="exactly one cell"):
+        edited_copy(ASSIGNMENTS[0], "this text is in no cell", "")
 
 
 def appended(path: Path, source: str, at: int | None = None) -> bytes:
@@ -290,16 +288,25 @@ def test_bad_grading_input(tmp_path):
         grader.grade(tmp_path / "nope.ipynb", tmp_path, tmp_path / "out")
 
 
-def test_the_grading_cell_reads_only_its_own_marker():
-    from coursework.execute import _grading_output
+def test_a_forged_marker_line_does_not_set_the_grade(capsys):
+    """The student's code runs inside the check, before the real marker line is printed:
+    a function that prints a full-marks line of its own still gets its true score."""
+    import optimizers as opt
+    from coursework.execute import GRADING_CELL, _grading_output
     from coursework.kernel import MARKER
 
-    cell = {
-        "outputs": [
-            {"output_type": "stream", "text": "noise\n" + MARKER + json.dumps({"passed": 1})}
-        ]
-    }
-    assert _grading_output(cell) == {"passed": 1}
+    forged = MARKER + json.dumps({"passed": 6, "total": 6, "feedback": ""})
+
+    def gradient_descent(learning_rate):  # wrong (twice the step), and it forges its grade
+        print(forged)
+        return opt.sgd(2 * learning_rate)
+
+    source = GRADING_CELL.format(marker=MARKER, source="check_gradient_descent(gradient_descent)")
+    exec(source, {"gradient_descent": gradient_descent})
+    text = capsys.readouterr().out
+    assert forged in text
+    result = _grading_output({"outputs": [{"output_type": "stream", "text": text}]})
+    assert result["passed"] == 0 < result["total"]
     assert _grading_output({"outputs": []}) is None
 
 
