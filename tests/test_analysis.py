@@ -174,3 +174,17 @@ def test_gd_rate_below_one_iff_alpha_below_two_over_lambda_max(lams, fraction):
     alpha = fraction * analysis.max_stable_learning_rate(Q)
     assert analysis.gd_rate(Q, alpha) < 1
     assert analysis.gd_rate(Q, 2.05 * analysis.max_stable_learning_rate(Q) / 2) > 1
+
+
+def test_optimal_nesterov_formulas_and_rate():
+    from optimizers.experiments import momentum as mom
+
+    Q, lam = random_quadratic(3)
+    alpha, beta = analysis.optimal_nesterov(Q)
+    kappa = lam[-1] / lam[0]
+    root = math.sqrt(3 * kappa + 1)
+    assert alpha == pytest.approx(4 / (3 * lam[-1] + lam[0]))
+    assert beta == pytest.approx((root - 2) / (root + 2))
+    rate = mom.nesterov_rate(Q, alpha, beta)
+    assert rate == pytest.approx(1 - 2 / root, rel=1e-6)
+    assert analysis.momentum_rate(Q, *analysis.optimal_momentum(Q)) < rate
