@@ -19,8 +19,8 @@ import jax.numpy as jnp
 import numpy as np
 
 import optimizers as opt
-from optimizers import problems
-from optimizers.trajectory import compilation_count
+from lab import problems
+from lab.trajectory import compilation_count
 
 STEPS = 200
 MOVES = 200

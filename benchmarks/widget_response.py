@@ -28,12 +28,12 @@ import numpy as np
 from common import median, p95, summarize, summary_row, table
 from jax import monitoring
 
-from optimizers.experiments import adaptive as ada
-from optimizers.experiments import eigenvalues as eig
-from optimizers.experiments import gradient_descent as gd
-from optimizers.experiments import momentum as mom
-from optimizers.experiments import preconditioning as pre
-from optimizers.experiments import wrappers as wrap
+from lab import ch1_gradient_descent as gd
+from lab import ch2_eigenvalues as eig
+from lab import ch3_preconditioning as pre
+from lab import ch4_momentum as mom
+from lab import ch5_adaptive as ada
+from lab import ch6_wrappers as wrap
 
 WARMUP = 3
 MOVES = 30

@@ -9,7 +9,7 @@ marks its parts with cell tags:
     ``# BEGIN SOLUTION:`` is the hint the student version shows.
 ``check``
     A graded self-check, e.g. ``check_adam(adam)``: a cell whose last line is an
-    expression that evaluates to an :class:`optimizers.checks.Report`.  Its
+    expression that evaluates to an :class:`coursework.checks.Report`.  Its
     metadata ``{"grade": {"question": "adam", "points": 3}}`` names the question
     and its points.  Students run these cells to check themselves; the grader runs
     the instructor's copy of them after the student's notebook.

@@ -1,7 +1,7 @@
 """Run inside the student's kernel by the grader: one graded check, on a fresh copy of the checks.
 
 The check's source comes from the instructor's notebook, not the submission, and
-its ``check_*`` names are taken from a freshly reloaded :mod:`optimizers.checks`,
+its ``check_*`` names are taken from a freshly reloaded :mod:`coursework.checks`,
 so a submission that redefines ``check_adam`` does not change its grade.
 """
 
@@ -22,7 +22,7 @@ def run_check(source: str, namespace: dict[str, Any]) -> dict[str, Any]:
     Returns ``{"passed", "total", "feedback"}``, or ``{"error": ...}`` if the
     check could not run (e.g. the student's function is not defined).
     """
-    import optimizers.checks as checks
+    import coursework.checks as checks
 
     checks = importlib.reload(checks)
     scope = dict(namespace)

@@ -10,7 +10,7 @@ Every optimizer is a :class:`GradientTransformation` (optax's convention)::
     params = opt.apply_updates(params, updates)
 """
 
-from optimizers import analysis, data, nn, plot, problems, schedules, widgets
+from optimizers import schedules
 from optimizers.adabound import adabound, amsbound, scale_by_adabound
 from optimizers.adaptive import (
     adadelta,
@@ -40,7 +40,6 @@ from optimizers.scaling import (
     scale_by_learning_rate,
     scale_by_schedule,
 )
-from optimizers.trajectory import Trajectory, trajectory
 from optimizers.trust_ratio import lamb, lars, ralamb, scale_by_trust_ratio
 from optimizers.weight_decay import add_decayed_weights
 
@@ -48,7 +47,6 @@ __version__ = "0.1.0"
 
 __all__ = [
     "GradientTransformation",
-    "Trajectory",
     "adabound",
     "adadelta",
     "adagrad",
@@ -58,19 +56,14 @@ __all__ = [
     "add_decayed_weights",
     "amsbound",
     "amsgrad",
-    "analysis",
     "apply_updates",
     "chain",
-    "data",
     "identity",
     "lamb",
     "lars",
     "lookahead",
     "nadam",
-    "nn",
-    "plot",
     "precondition",
-    "problems",
     "radam",
     "ralamb",
     "ranger",
@@ -92,6 +85,4 @@ __all__ = [
     "schedules",
     "sgd",
     "trace",
-    "trajectory",
-    "widgets",
 ]

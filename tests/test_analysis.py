@@ -9,7 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import optimizers as opt
-from optimizers import analysis
+from lab import analysis
+from lab.trajectory import trajectory
 
 
 def random_quadratic(seed, d=6, kappa=50.0):
@@ -26,7 +27,7 @@ def measured_rate(Q, make_optimizer, predicted, **hyperparameters):
     right), and short enough not to underflow float32.
     """
     steps = int(np.clip(35 / -np.log(predicted), 40, 4000))
-    run = opt.trajectory(
+    run = trajectory(
         make_optimizer,
         lambda theta, Q: 0.5 * theta @ Q @ theta,
         np.ones(Q.shape[0]),
@@ -115,7 +116,7 @@ def test_predicted_heavy_ball_rate_matches_measured(seed):
 
 def test_divergence_beyond_two_over_lambda_max():
     Q, lam = random_quadratic(4, kappa=10.0)
-    stable = opt.trajectory(
+    stable = trajectory(
         opt.sgd,
         lambda t, Q: 0.5 * t @ Q @ t,
         jnp.ones(6),
@@ -123,7 +124,7 @@ def test_divergence_beyond_two_over_lambda_max():
         loss_args=(Q,),
         learning_rate=0.99 * 2 / lam[-1],
     )
-    unstable = opt.trajectory(
+    unstable = trajectory(
         opt.sgd,
         lambda t, Q: 0.5 * t @ Q @ t,
         jnp.ones(6),
@@ -177,7 +178,7 @@ def test_gd_rate_below_one_iff_alpha_below_two_over_lambda_max(lams, fraction):
 
 
 def test_optimal_nesterov_formulas_and_rate():
-    from optimizers.experiments import momentum as mom
+    from lab import ch4_momentum as mom
 
     Q, lam = random_quadratic(3)
     alpha, beta = analysis.optimal_nesterov(Q)

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import optimizers as opt
-from optimizers import checks
+from coursework import checks
 from optimizers.base import GradientTransformation
 
 tree_map = jax.tree_util.tree_map

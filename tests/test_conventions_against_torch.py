@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import torch
 
-from optimizers.experiments import conventions as cv
+from lab import appendix_conventions as cv
 
 GRADS = cv.example_gradients(steps=40, dim=3, scale=2.0, seed=3)
 ATOL = 1e-9  # float64 replays; torch orders a few products differently (NAdam: ~5e-11)

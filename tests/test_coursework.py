@@ -215,7 +215,7 @@ def test_part1_misbehaving_submissions_do_not_disturb_the_others(tmp_path, stude
     overriding.write_bytes(
         appended(
             assignment,
-            "from optimizers.checks import Report\n"
+            "from coursework.checks import Report\n"
             "def check_gradient_descent(f):\n"
             "    return Report('gradient descent', 6, 6, 'fake')",
         )

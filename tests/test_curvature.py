@@ -7,7 +7,7 @@ import pytest
 from conftest import make_params, smooth_loss
 from jax.flatten_util import ravel_pytree
 
-from optimizers import curvature, nn, problems
+from lab import curvature, nn, problems
 
 
 def dense_hessian(loss, params, *args):

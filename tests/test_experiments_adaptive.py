@@ -13,9 +13,9 @@ import numpy as np
 import pytest
 
 import optimizers as opt
-from optimizers import plot, problems
-from optimizers.experiments import adaptive as ada
-from optimizers.trajectory import compilation_count
+from lab import ch5_adaptive as ada
+from lab import nn, plot, problems, registry
+from lab.trajectory import compilation_count
 
 RNG = np.random.default_rng(7)
 
@@ -139,7 +139,7 @@ def test_moments_of_a_constant_gradient_are_one_minus_beta_to_the_t(steps):
 def test_uncorrected_adam_is_corrected_adam_times_the_factor():
     grads = np.full((30, 2), [0.4, -2.0])
     corrected, _ = ada.replay(opt.adam(1.0, eps=1e-12), grads)
-    uncorrected, _ = ada.replay(ada.adam_without_bias_correction(1.0, eps=1e-12), grads)
+    uncorrected, _ = ada.replay(registry.adam_without_bias_correction(1.0, eps=1e-12), grads)
     factor = ada.bias_correction_factor(np.arange(1, 31))
     np.testing.assert_allclose(uncorrected, corrected * factor[:, None], rtol=1e-4)
     assert factor[0] == pytest.approx(0.1 / math.sqrt(0.001))
@@ -147,7 +147,7 @@ def test_uncorrected_adam_is_corrected_adam_times_the_factor():
 
 def test_uncorrected_adam_with_beta1_zero_is_rmsprop_with_eps_outside():
     grads = RNG.normal(size=(25, 3))
-    a, _ = ada.replay(ada.adam_without_bias_correction(0.1, b1=0.0, b2=0.9), grads)
+    a, _ = ada.replay(registry.adam_without_bias_correction(0.1, b1=0.0, b2=0.9), grads)
     b, _ = ada.replay(opt.rmsprop(0.1, decay=0.9, eps_in_sqrt=False), grads)
     np.testing.assert_allclose(a, b, rtol=1e-6)
 
@@ -175,7 +175,7 @@ def test_adamax_nadam_and_radam_match_their_formulas():
 @pytest.mark.parametrize("x0", [-1.0, 0.0, 1.0])
 def test_adam_ends_at_the_worst_point_from_any_start(x0):
     assert ada.online_run(opt.adam, x0=x0).x[-1] == 1.0
-    assert ada.online_run(ada.adam_without_bias_correction, x0=x0).x[-1] == 1.0  # the paper's
+    assert ada.online_run(registry.adam_without_bias_correction, x0=x0).x[-1] == 1.0  # the paper's
     assert ada.online_run(opt.amsgrad, x0=x0).x[-1] < -0.99
 
 
@@ -205,8 +205,8 @@ def test_the_switchable_weight_decay_is_exactly_adam_l2_or_adamw():
     problem = ada.landscape("Rosenbrock")
     hyper = {"learning_rate": 0.02, "weight_decay": 0.3}
     l2, w, switch_l2, switch_w = ada.lockstep_paths(
-        (ada.adam_l2, opt.adamw, lambda **h: ada.adam_weight_decay(**h, decoupled=0.0),
-         lambda **h: ada.adam_weight_decay(**h, decoupled=1.0)),
+        (registry.adam_l2, opt.adamw, lambda **h: registry.adam_weight_decay(**h, decoupled=0.0),
+         lambda **h: registry.adam_weight_decay(**h, decoupled=1.0)),
         problem, **hyper,
     )  # fmt: skip
     np.testing.assert_array_equal(switch_l2, l2)
@@ -223,7 +223,7 @@ def test_adamw_shrinks_blank_pixels_by_exactly_one_minus_alpha_lambda_per_step()
 
 def test_init_mlp_numpy_has_the_package_structure():
     params = ada.init_mlp_numpy((64, 32, 10))
-    reference = opt.nn.init_mlp(jax.random.PRNGKey(0), (64, 32, 10))
+    reference = nn.init_mlp(jax.random.PRNGKey(0), (64, 32, 10))
     assert jax.tree_util.tree_structure(params) == jax.tree_util.tree_structure(reference)
     assert np.std(np.asarray(params[0]["w"])) == pytest.approx(1 / 8, rel=0.05)
 
@@ -403,7 +403,7 @@ def test_divergence_is_a_message_not_a_warning(comparison):
             "learning_rate",
         ),
         (lambda: ada.sparse_feature_figure(shown=10**6), ValueError, "shown"),
-        (lambda: ada.scale_by_adam_without_bias_correction(b1=-0.1), ValueError, "b1"),
+        (lambda: registry.scale_by_adam_without_bias_correction(b1=-0.1), ValueError, "b1"),
     ],
 )
 def test_bad_input_names_the_argument(call, error, word):

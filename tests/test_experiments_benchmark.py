@@ -1,10 +1,10 @@
-"""Tests of optimizers.experiments.benchmark: shapes, the targets, tuning and bad input."""
+"""Tests of lab.ch7_benchmark: shapes, the targets, tuning and bad input."""
 
 import numpy as np
 import pytest
 
-from optimizers import problems
-from optimizers.experiments import benchmark as bench
+from lab import ch7_benchmark as bench
+from lab import problems
 
 
 @pytest.fixture(scope="module")
@@ -81,6 +81,6 @@ def test_a_run_must_stay_below_the_target():
 
 
 def test_every_optimizer_is_compared_by_default():
-    from optimizers import widgets
+    from lab import registry
 
-    assert tuple(widgets.OPTIMIZERS) == bench.COMPARED
+    assert tuple(registry.OPTIMIZERS) == bench.COMPARED

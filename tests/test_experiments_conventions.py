@@ -5,7 +5,7 @@ import optax
 import pytest
 
 import optimizers as opt
-from optimizers.experiments import conventions as cv
+from lab import appendix_conventions as cv
 
 GRADS = cv.example_gradients(10)
 

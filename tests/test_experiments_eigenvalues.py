@@ -10,9 +10,9 @@ matplotlib.use("Agg")
 import numpy as np
 import pytest
 
-from optimizers import analysis, curvature, plot
-from optimizers.experiments import eigenvalues as eig
-from optimizers.trajectory import compilation_count
+from lab import analysis, curvature, plot
+from lab import ch2_eigenvalues as eig
+from lab.trajectory import compilation_count
 
 
 @pytest.mark.parametrize("learning_rate", [0.01, 0.1, 0.17, 0.2, 0.21])

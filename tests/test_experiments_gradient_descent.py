@@ -12,9 +12,10 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from optimizers import plot, problems, schedules, sgd
-from optimizers.experiments import gradient_descent as gd
-from optimizers.trajectory import compilation_count
+from lab import ch1_gradient_descent as gd
+from lab import plot, problems
+from lab.trajectory import compilation_count
+from optimizers import schedules, sgd
 
 
 def png_shown(widget) -> str:

@@ -9,9 +9,9 @@ matplotlib.use("Agg")
 import numpy as np
 import pytest
 
-from optimizers import analysis, plot
-from optimizers.experiments import momentum as mom
-from optimizers.trajectory import compilation_count
+from lab import analysis, plot
+from lab import ch4_momentum as mom
+from lab.trajectory import compilation_count
 
 PARABOLOID = np.diag([0.4, 4.0])
 

@@ -11,10 +11,10 @@ import pytest
 matplotlib.use("Agg")
 
 import optimizers as opt
-from optimizers import newton as newton_module
-from optimizers import plot
-from optimizers.experiments import preconditioning as pre
-from optimizers.trajectory import compilation_count
+from lab import ch3_preconditioning as pre
+from lab import newton as newton_module
+from lab import plot
+from lab.trajectory import compilation_count
 
 RNG = np.random.default_rng(3)
 

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import optimizers as opt
-from optimizers.experiments import wrappers as wrap
+from lab import ch6_wrappers as wrap
 
 
 def test_named_combinations_are_their_one_line_compositions():

@@ -1,4 +1,4 @@
-"""Finite differences, gradient checks and random search (optimizers.gradients)."""
+"""Finite differences, gradient checks and random search (lab.gradients)."""
 
 import math
 
@@ -7,7 +7,7 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from optimizers import gradients
+from lab import gradients
 
 
 def smooth_loss(theta):

@@ -7,8 +7,8 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from optimizers import problems
-from optimizers.newton import compilation_count, newton, newton_step
+from lab import problems
+from lab.newton import compilation_count, newton, newton_step
 
 Q = np.array([[3.0, 1.0], [1.0, 2.0]])
 X0 = np.array([1.0, -2.0])

@@ -5,7 +5,8 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from optimizers import adam, data, lamb, nn, sgd
+from lab import data, nn
+from optimizers import adam, lamb, sgd
 
 
 @pytest.fixture(scope="module")

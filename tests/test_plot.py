@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 from matplotlib.colors import to_rgba
 
-from optimizers import plot, problems, sgd
+from lab import plot, problems
+from optimizers import sgd
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 

@@ -7,8 +7,9 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from optimizers import problems, sgd
-from optimizers.trajectory import compilation_count
+from lab import problems
+from lab.trajectory import compilation_count
+from optimizers import sgd
 
 DETERMINISTIC_2D = ["quadratic", "ill_conditioned_paraboloid", "rosenbrock", "beale", "saddle",
                     "himmelblau"]  # fmt: skip

@@ -8,7 +8,7 @@ import numpy as np
 import PIL.Image
 import pytest
 
-from optimizers import plot, problems, static_explorer, widgets
+from lab import plot, problems, static_explorer, widgets
 
 
 def test_frame_values_of_a_log_slider_are_log_spaced_and_include_the_value():

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import optimizers as opt
-from optimizers.trajectory import compilation_count
+from lab.trajectory import compilation_count, trajectory
 
 
 def quadratic_loss(theta, Q):
@@ -24,7 +24,7 @@ X0 = jnp.array([1.0, 1.0])
 
 
 def test_history_starts_at_x0_and_follows_the_update_rule():
-    run = opt.trajectory(opt.sgd, bowl, X0, 5, learning_rate=0.05)
+    run = trajectory(opt.sgd, bowl, X0, 5, learning_rate=0.05)
     assert run.params.shape == (6, 2) and run.losses.shape == (6,)
     np.testing.assert_allclose(run.params[0], X0)
     expected = np.array([1.0, 1.0])
@@ -36,14 +36,12 @@ def test_history_starts_at_x0_and_follows_the_update_rule():
 
 
 def test_new_hyperparameter_values_do_not_recompile():
-    opt.trajectory(opt.sgd, quadratic_loss, X0, 50, loss_args=(Q,), learning_rate=0.1, momentum=0.5)
+    trajectory(opt.sgd, quadratic_loss, X0, 50, loss_args=(Q,), learning_rate=0.1, momentum=0.5)
     before = compilation_count()
     for lr, beta in [(0.01, 0.9), (0.15, 0.0), (1, 0.5), (np.float32(0.2), jnp.float32(0.3))]:
-        opt.trajectory(
-            opt.sgd, quadratic_loss, X0, 50, loss_args=(Q,), learning_rate=lr, momentum=beta
-        )
+        trajectory(opt.sgd, quadratic_loss, X0, 50, loss_args=(Q,), learning_rate=lr, momentum=beta)
     # a new Q (same shape) and a new start do not recompile either
-    opt.trajectory(
+    trajectory(
         opt.sgd, quadratic_loss, -X0, 50, loss_args=(2 * Q,), learning_rate=0.1, momentum=0.5
     )
     assert compilation_count() == before
@@ -51,17 +49,17 @@ def test_new_hyperparameter_values_do_not_recompile():
 
 def test_a_new_program_does_compile():
     """The counter is not stuck: changing the step count or a static option compiles."""
-    opt.trajectory(opt.sgd, bowl, X0, 7, learning_rate=0.1, momentum=0.5)
+    trajectory(opt.sgd, bowl, X0, 7, learning_rate=0.1, momentum=0.5)
     before = compilation_count()
-    opt.trajectory(opt.sgd, bowl, X0, 8, learning_rate=0.1, momentum=0.5)
-    opt.trajectory(opt.sgd, bowl, X0, 8, learning_rate=0.1, momentum=0.5, nesterov=True)
+    trajectory(opt.sgd, bowl, X0, 8, learning_rate=0.1, momentum=0.5)
+    trajectory(opt.sgd, bowl, X0, 8, learning_rate=0.1, momentum=0.5, nesterov=True)
     assert compilation_count() == before + 2
 
 
 def test_divergence_is_reported_and_history_is_clean():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        run = opt.trajectory(opt.sgd, bowl, X0, 200, learning_rate=0.25)  # 2/λ_max = 0.2
+        run = trajectory(opt.sgd, bowl, X0, 200, learning_rate=0.25)  # 2/λ_max = 0.2
     assert run.diverged_at is not None and 1 <= run.diverged_at <= 200
     t = run.diverged_at
     assert np.all(np.isfinite(run.losses[:t])) and np.all(np.isnan(run.losses[t:]))
@@ -70,12 +68,12 @@ def test_divergence_is_reported_and_history_is_clean():
 
 
 def test_divergence_to_infinity_is_caught_at_the_first_bad_step():
-    run = opt.trajectory(opt.sgd, bowl, X0, 100, learning_rate=1e30)
+    run = trajectory(opt.sgd, bowl, X0, 100, learning_rate=1e30)
     assert run.diverged_at == 1
 
 
 def test_converging_run_does_not_report_divergence():
-    run = opt.trajectory(opt.adam, bowl, X0, 300, learning_rate=0.05)
+    run = trajectory(opt.adam, bowl, X0, 300, learning_rate=0.05)
     assert run.diverged_at is None and run.final_loss < 1e-3
 
 
@@ -83,9 +81,7 @@ def test_pytree_start():
     def loss(params):
         return jnp.sum(params["a"] ** 2) + params["b"] ** 2
 
-    run = opt.trajectory(
-        opt.adam, loss, {"a": jnp.ones(3), "b": jnp.array(2.0)}, 10, learning_rate=0.1
-    )
+    run = trajectory(opt.adam, loss, {"a": jnp.ones(3), "b": jnp.array(2.0)}, 10, learning_rate=0.1)
     assert run.params["a"].shape == (11, 3) and run.params["b"].shape == (11,)
 
 
@@ -98,7 +94,7 @@ def test_stochastic_loss_uses_a_new_key_each_step_and_records_the_full_loss():
         batch = jax.random.choice(key, targets, (8,))
         return 0.5 * jnp.mean(jnp.sum((theta - batch) ** 2, axis=1))
 
-    run = opt.trajectory(
+    run = trajectory(
         opt.sgd,
         loss,
         jnp.zeros(2),
@@ -110,7 +106,7 @@ def test_stochastic_loss_uses_a_new_key_each_step_and_records_the_full_loss():
     np.testing.assert_allclose(run.losses[10], loss(run.params[10], targets), rtol=1e-6)
     steps = np.diff(np.asarray(run.params), axis=0)
     assert len({tuple(np.round(s, 6)) for s in steps[-10:]}) == 10  # noisy, not deterministic
-    again = opt.trajectory(
+    again = trajectory(
         opt.sgd,
         loss,
         jnp.zeros(2),
@@ -125,12 +121,12 @@ def test_stochastic_loss_uses_a_new_key_each_step_and_records_the_full_loss():
 @pytest.mark.parametrize("steps", [0, -1, 2.5, True])
 def test_bad_steps(steps):
     with pytest.raises(ValueError, match="steps"):
-        opt.trajectory(opt.sgd, bowl, X0, steps, learning_rate=0.1)
+        trajectory(opt.sgd, bowl, X0, steps, learning_rate=0.1)
 
 
 def test_bad_hyperparameter_type():
     with pytest.raises(TypeError, match="learning_rate"):
-        opt.trajectory(opt.sgd, bowl, X0, 5, learning_rate=[0.1, 0.2])
+        trajectory(opt.sgd, bowl, X0, 5, learning_rate=[0.1, 0.2])
 
 
 def test_bad_hyperparameter_value_is_caught_before_tracing():

@@ -11,8 +11,9 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from optimizers import GradientTransformation, plot, problems, widgets
-from optimizers.trajectory import compilation_count
+from lab import plot, problems, registry, widgets
+from lab.trajectory import compilation_count
+from optimizers import GradientTransformation
 
 
 def build(problem=None, optimizers=("sgd",), **controls):
@@ -111,7 +112,7 @@ def test_update_rejects_unknown_names_and_values_outside_the_slider(explorer):
 
 def test_unknown_optimizer_names_the_argument():
     with pytest.raises(ValueError, match="optimizer") as error:
-        widgets.get_optimizer("adamm")
+        registry.get_optimizer("adamm")
     assert "adam" in str(error.value)
     with pytest.raises(ValueError, match="optimizer"):
         build(optimizers=("sgd", "adamm"))
@@ -129,12 +130,12 @@ def test_unknown_hyperparameter_names_it():
 def test_every_listed_optimizer_builds_and_steps():
     params = [jnp.array([1.0, -2.0]), jnp.array([0.5])]
     grads = [jnp.array([0.3, 0.1]), jnp.array([-0.2])]
-    for name, factory in widgets.OPTIMIZERS.items():
+    for name, factory in registry.OPTIMIZERS.items():
         tx = factory(learning_rate=0.1)
         assert isinstance(tx, GradientTransformation), name
         updates, _ = tx.update(grads, tx.init(params), params)
         assert all(np.all(np.isfinite(u)) for u in updates), name
-        assert widgets.get_optimizer(name) is factory
+        assert registry.get_optimizer(name) is factory
 
 
 def test_sliders_report_on_release_only():

@@ -4,7 +4,8 @@ The parameters are a list with one ``{"w": W, "b": b}`` dict per layer, so
 each weight matrix is its own pytree leaf: layer-wise methods (LARS, LAMB)
 compute one trust ratio per matrix, as they do in a real network::
 
-    from optimizers import adam, data, nn
+    from optimizers import adam
+    from lab import data, nn
     import jax
 
     digits = data.digits()
@@ -25,8 +26,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from lab.trajectory import split_hyperparameters
 from optimizers.base import apply_updates
-from optimizers.trajectory import split_hyperparameters
 from optimizers.validation import as_whole
 
 __all__ = [
@@ -148,14 +149,14 @@ def train(
     Each step draws ``batch_size`` distinct training examples at random
     (with ``key``), takes the gradient g_t of their mean cross-entropy and
     applies the optimizer's update.  The whole loop is one ``lax.scan`` under
-    ``jit``; as in :func:`~optimizers.trajectory.trajectory`, numeric
+    ``jit``; as in :func:`~lab.trajectory.trajectory`, numeric
     hyperparameters are traced, so a new learning rate reuses the compiled
     program (a new ``steps`` or ``batch_size`` compiles a new one).
 
     Args:
         make_optimizer: a factory such as ``optimizers.adam``.
         params: the initial parameters (see :func:`init_mlp`).
-        data: a :class:`~optimizers.data.Dataset` (x_train, y_train, x_val, y_val).
+        data: a :class:`~lab.data.Dataset` (x_train, y_train, x_val, y_val).
         steps: number of optimizer steps.
         batch_size: examples per mini-batch, at most the training-set size.
         key: a ``jax.random`` key for the batches.

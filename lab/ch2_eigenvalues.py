@@ -1,10 +1,10 @@
 """The experiments of the chapter "Eigenvalue learning-rate analysis".
 
 Every figure and widget of the chapter is one call here.  The quadratics are
-``L(θ) = ½ θᵀQθ`` (so ∇L = Qθ), run with :func:`optimizers.trajectory` and
-:func:`optimizers.problems.quadratic_loss` with Q passed as a *traced*
+``L(θ) = ½ θᵀQθ`` (so ∇L = Qθ), run with :func:`lab.trajectory` and
+:func:`lab.problems.quadratic_loss` with Q passed as a *traced*
 argument (``loss_args=(Q,)``): a new eigenvalue, rotation or learning rate
-reuses the compiled program.  Predictions come from :mod:`optimizers.analysis`.
+reuses the compiled program.  Predictions come from :mod:`lab.analysis`.
 
 The chapter's facts, in the notation of the book, with ``z = Vᵀθ`` the
 coordinates in the eigenbasis of ``Q = VΛVᵀ``:
@@ -30,9 +30,9 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Rectangle
 from matplotlib.ticker import NullFormatter, NullLocator, ScalarFormatter
 
-from optimizers import analysis, curvature, data, nn, plot, problems, widgets
+from lab import analysis, curvature, data, nn, plot, problems, widgets
+from lab.trajectory import Trajectory, trajectory
 from optimizers.momentum import sgd
-from optimizers.trajectory import Trajectory, trajectory
 from optimizers.validation import as_positive as _positive
 from optimizers.validation import as_whole as _whole
 
@@ -102,7 +102,7 @@ class EigenbasisRun(NamedTuple):
         V: the orthonormal eigenvectors, one per column, ``Q = V diag(λ) Vᵀ``.
         learning_rate: α.
         factors: the contraction factors ``1 − αλᵢ`` (``analysis.gd_contraction_factors``).
-        trajectory: the measured run (:func:`optimizers.trajectory`), θ₀ … θ_T.
+        trajectory: the measured run (:func:`lab.trajectory`), θ₀ … θ_T.
         measured: ``z_t = Vᵀθ_t`` of the run, shape ``(T + 1, 2)``; NaN after a divergence.
         predicted: ``z_{t,i} = (1 − αλᵢ)^t z_{0,i}``, same shape (float64).
     """
@@ -757,7 +757,7 @@ class NetworkProblem(NamedTuple):
         x: the training images used (n × 64, standardised).
         labels: their classes 0–9.
         targets: the one-hot targets (n × 10) of :func:`squared_error_loss`.
-        sharpness: the :class:`~optimizers.curvature.Eigenpair` of λ_max at θ₀.
+        sharpness: the :class:`~lab.curvature.Eigenpair` of λ_max at θ₀.
     """
 
     params: Any
@@ -869,7 +869,7 @@ def learning_rate_sweep(
 ) -> LearningRateSweep:
     """Train with full-batch GD at α = factor · 2/λ_max(θ₀) for each factor.
 
-    Every run is :func:`optimizers.trajectory` of :func:`squared_error_loss`
+    Every run is :func:`lab.trajectory` of :func:`squared_error_loss`
     with the data and α traced: one compiled program for the whole grid.  A
     run has diverged when its loss exceeds 10⁶ (1 + L(θ₀)).  The sharpness at
     the end of each run that did not diverge is measured by power iteration.

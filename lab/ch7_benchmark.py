@@ -1,6 +1,6 @@
 """The experiments of the chapter *Choosing an optimizer*: one benchmark, several views.
 
-Every optimizer of :data:`optimizers.widgets.OPTIMIZERS` runs on the same tasks:
+Every optimizer of :data:`lab.registry.OPTIMIZERS` runs on the same tasks:
 
 * five deterministic tasks, :func:`task_gap`: Rosenbrock, Beale and the
   saddle in ℝ², an ill-conditioned quadratic ½ θᵀQθ in 100 dimensions
@@ -24,9 +24,9 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from optimizers import data, nn, plot, problems, widgets
+from lab import data, nn, plot, problems, registry
+from lab.nn import init_mlp_numpy
 from optimizers.base import apply_updates
-from optimizers.nn import init_mlp_numpy
 from optimizers.validation import as_whole as _whole
 
 __all__ = [
@@ -87,7 +87,7 @@ def _names(names: Sequence[str] | None) -> tuple[str, ...]:
     if isinstance(names, str) or not names:
         raise ValueError(f"names must be a non-empty sequence of optimizer names, got {names!r}")
     for name in names:
-        widgets.get_optimizer(name)
+        registry.get_optimizer(name)
     return tuple(names)
 
 
@@ -154,7 +154,7 @@ def _descend(make_optimizer, gap, steps):
 
 @functools.partial(jax.jit, static_argnames=("name", "steps"))
 def _sweep_tasks(name, steps, learning_rates, starts, arrays, min_values):
-    make_optimizer = widgets.get_optimizer(name)
+    make_optimizer = registry.get_optimizer(name)
     curves = []
     for index, start in enumerate(starts):
         gap = functools.partial(task_gap, index=index, arrays=arrays, min_values=min_values)
@@ -170,7 +170,7 @@ def sweep_tasks(name: str, steps: int = STEPS, seeds: int = SEEDS) -> np.ndarray
     program.  Returns L(θ_t) − L_min, shape (tasks, α, seeds, T + 1), with ``inf``
     where a run diverged (a non-finite loss).
     """
-    widgets.get_optimizer(name)
+    registry.get_optimizer(name)
     steps, seeds = _whole(steps, "steps"), _whole(seeds, "seeds")
     arrays, starts, min_values = task_setup()
     rng = np.random.default_rng(0)
@@ -201,7 +201,7 @@ def _diverged_as_inf(values: np.ndarray) -> np.ndarray:
 
 @functools.partial(jax.jit, static_argnames=("name",))
 def _sweep_mlp(name, learning_rates, params, batches, digits):
-    make_optimizer = widgets.get_optimizer(name)
+    make_optimizer = registry.get_optimizer(name)
     x_train, y_train, x_val, y_val = digits
 
     def run(alpha, params, rows):
@@ -237,7 +237,7 @@ def sweep_mlp(name: str, steps: int = STEPS, seeds: int = SEEDS) -> MLPSweep:
     Seed s draws the initialisation (W ~ N(0, 1/fan_in)) and the T mini-batches of
     32 examples (with replacement) with NumPy.  Diverged runs have ``inf`` losses.
     """
-    widgets.get_optimizer(name)
+    registry.get_optimizer(name)
     steps, seeds = _whole(steps, "steps"), _whole(seeds, "seeds")
     digits = data.digits()
     n = digits.x_train.shape[0]
@@ -281,8 +281,8 @@ class Benchmark(NamedTuple):
     mlp: dict[str, MLPSweep]
 
 
-COMPARED = tuple(widgets.OPTIMIZERS)
-"""The optimizers the chapter compares: all of :data:`optimizers.widgets.OPTIMIZERS`.
+COMPARED = tuple(registry.OPTIMIZERS)
+"""The optimizers the chapter compares: all of :data:`lab.registry.OPTIMIZERS`.
 
 Compilation is the cost: two programs per optimizer (the tasks and the MLP),
 about 1.5 s each on two cores."""

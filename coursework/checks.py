@@ -3,7 +3,7 @@
 A student implements, say, Adam as a function that returns a
 :class:`~optimizers.base.GradientTransformation` and asks::
 
-    from optimizers.checks import check_adam
+    from coursework.checks import check_adam
 
     check_adam(adam)  # adam(learning_rate, b1, b2, eps) -> GradientTransformation
 
@@ -33,7 +33,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from optimizers import analysis
+from lab import analysis
 from optimizers.adaptive import adam, scale_by_adam
 from optimizers.base import GradientTransformation, apply_updates, chain
 from optimizers.lookahead import lookahead

@@ -5,7 +5,7 @@ Two builders cover every chapter:
 * :func:`explore` — contours with the optimizers' paths on the left, their
   loss curves on the right, one slider per hyperparameter::
 
-      from optimizers import problems, widgets
+      from lab import problems, widgets
 
       widgets.explore(
           problems.ill_conditioned_paraboloid(),
@@ -18,7 +18,7 @@ Two builders cover every chapter:
   ``draw(result)`` moves the figure's artists.
 
 A slider move runs only the (already compiled) computation — slider values
-are passed as floats, which :func:`~optimizers.trajectory.trajectory` traces,
+are passed as floats, which :func:`~lab.trajectory.trajectory` traces,
 so nothing recompiles — then moves the existing artists and replaces the
 picture in an ``ipywidgets.Output``.  The picture is a PNG: it is there as
 soon as the cell has run, so the executed notebook and the static site show
@@ -37,106 +37,23 @@ import ipywidgets
 import jax
 import numpy as np
 
-from optimizers import plot, static_explorer
-from optimizers import problems as problems_module
-from optimizers.adabound import adabound, amsbound
-from optimizers.adaptive import (
-    adadelta,
-    adagrad,
-    adam,
-    adamax,
-    adamw,
-    amsgrad,
-    nadam,
-    radam,
-    rmsprop,
-)
-from optimizers.base import GradientTransformation
-from optimizers.lookahead import lookahead, ranger, ranger_lars
-from optimizers.momentum import sgd
-from optimizers.problems import Problem
-from optimizers.trajectory import Trajectory
-from optimizers.trust_ratio import lamb, lars, ralamb
+from lab import plot, static_explorer
+from lab import problems as problems_module
+from lab.problems import Problem
+from lab.registry import get_optimizer
+from lab.trajectory import Trajectory
 
 __all__ = [
-    "OPTIMIZERS",
     "Explorer",
     "ExplorerPanels",
     "Interactive",
     "Timing",
     "explore",
-    "get_optimizer",
-    "gradient_descent",
-    "heavy_ball",
     "int_slider",
     "interactive",
     "log_slider",
-    "lookahead_sgd",
-    "nesterov_momentum",
     "slider",
 ]
-
-
-# --------------------------------------------------------------------------
-# The optimizers a widget can run, by name
-# --------------------------------------------------------------------------
-
-
-def gradient_descent(learning_rate: Any) -> GradientTransformation:
-    """Plain (stochastic) gradient descent ``θ_t = θ_{t−1} − α g_t``: ``sgd`` without momentum.
-
-    A separate name so that a ``momentum`` slider leaves it alone.
-    """
-    return sgd(learning_rate)
-
-
-def heavy_ball(learning_rate: Any, momentum: Any = 0.9) -> GradientTransformation:
-    """Polyak's heavy ball ``v_t = β v_{t−1} + g_t``, ``θ_t = θ_{t−1} − α v_t``."""
-    return sgd(learning_rate, momentum=momentum)
-
-
-def nesterov_momentum(learning_rate: Any, momentum: Any = 0.9) -> GradientTransformation:
-    """Nesterov's momentum ``θ_t = θ_{t−1} − α (g_t + β v_t)``."""
-    return sgd(learning_rate, momentum=momentum, nesterov=True)
-
-
-def lookahead_sgd(
-    learning_rate: Any, sync_period: Any = 5, slow_step_size: Any = 0.5
-) -> GradientTransformation:
-    """Lookahead around plain gradient descent: k fast steps, then θ ← θ + α_s (φ − θ)."""
-    return lookahead(sgd(learning_rate), sync_period, slow_step_size)
-
-
-OPTIMIZERS: dict[str, Callable[..., GradientTransformation]] = {
-    "sgd": gradient_descent,
-    "momentum": heavy_ball,
-    "nesterov": nesterov_momentum,
-    "adagrad": adagrad,
-    "rmsprop": rmsprop,
-    "adadelta": adadelta,
-    "adam": adam,
-    "adamax": adamax,
-    "nadam": nadam,
-    "amsgrad": amsgrad,
-    "adamw": adamw,
-    "radam": radam,
-    "adabound": adabound,
-    "amsbound": amsbound,
-    "lars": lars,
-    "lamb": lamb,
-    "lookahead": lookahead_sgd,
-    "ranger": ranger,
-    "ralamb": ralamb,
-    "ranger_lars": ranger_lars,
-}
-"""Name → factory for every optimizer a widget can show."""
-
-
-def get_optimizer(name: str) -> Callable[..., GradientTransformation]:
-    """The factory registered as ``name`` in :data:`OPTIMIZERS`."""
-    if not isinstance(name, str) or name not in OPTIMIZERS:
-        raise ValueError(f"optimizer must be one of {', '.join(OPTIMIZERS)}; got {name!r}")
-    return OPTIMIZERS[name]
 
 
 # --------------------------------------------------------------------------
@@ -405,9 +322,9 @@ def interactive(
         draw: ``draw(result)`` moves the artists of ``figure`` (``set_data`` …).
         controls: name → a slider (see :func:`slider`, :func:`log_slider`)
             or a fixed value.
-        figure: the matplotlib figure (see :func:`optimizers.plot.figure`).
+        figure: the matplotlib figure (see :func:`lab.plot.figure`).
         static: the control whose range the rendered site can explore without a
-            kernel (precomputed frames, see :mod:`optimizers.static_explorer`);
+            kernel (precomputed frames, see :mod:`lab.static_explorer`);
             default the first slider, ``False`` for none.
 
     The figure is drawn once at the initial values before this returns.
@@ -460,7 +377,7 @@ def _as_hyperparameter(value: Any) -> Any:
     return value
 
 
-class ExplorerPanels:
+class ExplorerPanels(plot.Panels):
     """The figure of :func:`explore`: contours and paths (2-D problems) beside loss curves.
 
     Attributes:
@@ -485,9 +402,7 @@ class ExplorerPanels:
         self.curves: dict[str, Any] = {}
         self.messages: dict[str, Any] = {}
 
-    def draw(self, trajectories: dict[str, Trajectory]) -> None:
-        if not self.curves:
-            self._create(trajectories)
+    def update(self, trajectories: dict[str, Trajectory]) -> None:
         min_value = self.problem.min_value
         for label, traj in trajectories.items():
             if self.plane is not None:
@@ -499,7 +414,7 @@ class ExplorerPanels:
     def _prefix(self, label: str) -> str | None:
         return label if len(self.labels) > 1 else None
 
-    def _create(self, trajectories: dict[str, Trajectory]) -> None:
+    def create(self, trajectories: dict[str, Trajectory]) -> None:
         message_axes = self.plane if self.plane is not None else self.losses
         for row, (label, traj) in enumerate(trajectories.items()):
             color = plot.color(row)
@@ -520,7 +435,7 @@ class Explorer(Interactive):
     Attributes:
         problem: the test problem.
         panels: the :class:`ExplorerPanels` (axes and artists).
-        trajectories: label → :class:`~optimizers.trajectory.Trajectory` of
+        trajectories: label → :class:`~lab.trajectory.Trajectory` of
             the latest update.
     """
 
@@ -543,8 +458,8 @@ def explore(
     """Run optimizers on a problem, with a slider for each hyperparameter.
 
     Args:
-        problem: a :class:`~optimizers.problems.Problem` or its registry name.
-        optimizers: names from :data:`OPTIMIZERS` (or factories).
+        problem: a :class:`~lab.problems.Problem` or its registry name.
+        optimizers: names from :data:`lab.registry.OPTIMIZERS` (or factories).
         steps: number of steps T of every run.
         x0: the start θ₀ (default: the problem's).
         static: the control the rendered site can explore without a kernel

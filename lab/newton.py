@@ -15,7 +15,7 @@ damping μ > 0 (Levenberg 1944, Marquardt 1963) blends it with gradient descent:
 for large μ the step is close to −(α/μ) g_t.  It is the preconditioned update
 θ_t = θ_{t−1} − α P_t g_t with P_t = (H_t + μI)⁻¹.
 
-:func:`newton` runs it like :func:`~optimizers.trajectory.trajectory` runs a
+:func:`newton` runs it like :func:`~lab.trajectory.trajectory` runs a
 first-order optimizer: a ``jax.lax.scan`` under ``jax.jit`` with α and μ traced
 (a new value does not recompile), the Hessian from ``jax.hessian``, and the same
 divergence convention (the run freezes, its history is NaN from then on).
@@ -32,7 +32,7 @@ import jax.numpy as jnp
 import numpy as np
 from jax.flatten_util import ravel_pytree
 
-from optimizers.trajectory import Trajectory, _as_argument, _host
+from lab.trajectory import Trajectory, _as_argument, _host
 from optimizers.tree import tree_map
 
 __all__ = ["compilation_count", "newton", "newton_step"]
@@ -159,14 +159,14 @@ def newton(
         learning_rate: the step size α (1 for the pure Newton step), traced.
         damping: μ ≥ 0, added to the Hessian's diagonal, traced.
         loss_args: extra arrays passed to ``loss`` (traced).
-        divergence_threshold: as in :func:`~optimizers.trajectory.trajectory`:
+        divergence_threshold: as in :func:`~lab.trajectory.trajectory`:
             the run has diverged at step t when θ_t or L(θ_t) is not finite or
             ``|L(θ_t)|`` exceeds this factor times ``1 + |L(θ₀)|``; from then
             on it is frozen and its history is NaN.  A singular ``H + μI``
             gives a non-finite step, so it counts as a divergence too.
 
     Returns:
-        A :class:`~optimizers.trajectory.Trajectory` with ``steps + 1``
+        A :class:`~lab.trajectory.Trajectory` with ``steps + 1``
         entries, θ₀ included.  New values of α, μ, θ₀ (same shape) or
         ``loss_args`` reuse the compiled program.
     """

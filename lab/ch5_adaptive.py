@@ -27,7 +27,7 @@ The sections of the chapter and the functions behind them:
 Compilations are the chapter's main cost, so the landscapes share one loss
 function, :func:`landscape_loss`, that picks Rosenbrock, Beale, the saddle or
 the ill-conditioned paraboloid by a *traced* index: one compiled
-:func:`~optimizers.trajectory.trajectory` per optimizer serves all four
+:func:`~lab.trajectory.trajectory` per optimizer serves all four
 landscapes, every figure and the comparison widget.
 """
 
@@ -46,16 +46,14 @@ import numpy as np
 from matplotlib.ticker import NullLocator
 
 import optimizers as opt
-from optimizers import data, nn, plot, problems, widgets
+from lab import data, nn, plot, problems, registry, widgets
+from lab.nn import init_mlp_numpy
+from lab.problems import Problem
+from lab.trajectory import Trajectory, split_hyperparameters, trajectory
 from optimizers.base import GradientTransformation
-from optimizers.nn import init_mlp_numpy
-from optimizers.problems import Problem
-from optimizers.trajectory import Trajectory, split_hyperparameters
-from optimizers.tree import moving_average, squared, tree_map, zeros_like
 from optimizers.validation import as_decay as _decay
 from optimizers.validation import as_positive as _positive
 from optimizers.validation import as_whole as _whole
-from optimizers.validation import check_decay, check_positive, check_same_tree
 
 __all__ = [
     "COMPARED",
@@ -72,9 +70,6 @@ __all__ = [
     "adabound_figure",
     "adadelta_figure",
     "adadelta_first_step",
-    "adam_l2",
-    "adam_weight_decay",
-    "adam_without_bias_correction",
     "adamax_check",
     "adaptive_rate_variance",
     "amsgrad_counterexample_figure",
@@ -101,9 +96,6 @@ __all__ = [
     "record_states",
     "replay",
     "rmsprop_first_step",
-    "scale_by_adam_without_bias_correction",
-    "sgd_decoupled_weight_decay",
-    "sgd_l2",
     "sparse_feature_figure",
     "sparse_regression",
     "weight_decay_digits_figure",
@@ -159,9 +151,9 @@ def landscape_loss(theta, index, Q):
 
 @functools.cache
 def landscape(name: str) -> Problem:
-    """The shared landscape ``name`` (one of :data:`LANDSCAPES`) as a :class:`~optimizers.problems.Problem`.
+    """The shared landscape ``name`` (one of :data:`LANDSCAPES`) as a :class:`~lab.problems.Problem`.
 
-    Start, minima, bounds and title are those of :mod:`optimizers.problems`; only
+    Start, minima, bounds and title are those of :mod:`lab.problems`; only
     the loss is :func:`landscape_loss` with the landscape's index.  Cached: the
     same name returns the same object (so its contour grid is computed once).
     """
@@ -178,106 +170,14 @@ def landscape(name: str) -> Problem:
 # --------------------------------------------------------------------------
 
 
-class _AdamNoCorrectionState(NamedTuple):
-    count: jax.Array
-    mu: Any
-    nu: Any
-
-
-def scale_by_adam_without_bias_correction(
-    b1: Any = 0.9, b2: Any = 0.999, eps: Any = 1e-8
-) -> GradientTransformation:
-    """NOT a package optimizer: Adam's direction *without* bias correction, ``m_t/(√s_t + ε)``.
-
-    ``m_t = β₁ m_{t−1} + (1 − β₁) g_t`` and ``s_t = β₂ s_{t−1} + (1 − β₂) g_t²`` from
-    ``m_0 = s_0 = 0``, used as they are.  Built for the bias-correction experiment only.
-    """
-    check_decay(b1, "b1")
-    check_decay(b2, "b2")
-    check_positive(eps, "eps")
-
-    def init(params):
-        zeros = zeros_like(params)
-        return _AdamNoCorrectionState(count=jnp.zeros([], jnp.int32), mu=zeros, nu=zeros)
-
-    def update(grads, state, params=None):
-        check_same_tree(grads, state.mu, what="optimizer state")
-        mu = moving_average(grads, state.mu, b1)
-        nu = moving_average(squared(grads), state.nu, b2)
-        updates = tree_map(lambda m, s: m / (jnp.sqrt(s) + eps), mu, nu)
-        return updates, _AdamNoCorrectionState(count=state.count + 1, mu=mu, nu=nu)
-
-    return GradientTransformation(init, update)
-
-
-def adam_without_bias_correction(
-    learning_rate: Any, b1: Any = 0.9, b2: Any = 0.999, eps: Any = 1e-8
-) -> GradientTransformation:
-    """NOT a package optimizer: Adam with the bias correction removed, for the experiment.
-
-    ``θ_t = θ_{t−1} − α m_t / (√s_t + ε)``: :func:`scale_by_adam_without_bias_correction`
-    chained with the learning rate.  With β₁ = 0 it is RMSprop with ε outside the root.
-    """
-    return opt.chain(
-        scale_by_adam_without_bias_correction(b1, b2, eps),
-        opt.scale_by_learning_rate(learning_rate),
-    )
-
-
-def adam_l2(learning_rate: Any, weight_decay: Any = 0.0) -> GradientTransformation:
-    """Adam on the L2-regularised loss ``L + ½ λ_wd ‖θ‖²``: the decay is added to g_t *before* Adam.
-
-    ``chain(add_decayed_weights(λ_wd), adam(α))``, so λ_wd θ enters m_t and s_t.
-    """
-    return opt.chain(opt.add_decayed_weights(weight_decay), opt.adam(learning_rate))
-
-
-def adam_weight_decay(
-    learning_rate: Any, weight_decay: Any = 0.0, decoupled: Any = 1.0
-) -> GradientTransformation:
-    """Adam + L2 (``decoupled = 0``) or AdamW (``decoupled = 1``) in one program.
-
-    ``chain(add_decayed_weights((1 − d) λ_wd), scale_by_adam(), add_decayed_weights(d λ_wd),
-    scale_by_learning_rate(α))``: with d = 0 the second decay adds exactly 0 and this
-    is :func:`adam_l2`; with d = 1 the first adds 0 and this is ``opt.adamw``.  Since d
-    is a number, the digits experiment compiles one training program for both.
-    """
-    return opt.chain(
-        opt.add_decayed_weights((1.0 - decoupled) * weight_decay),
-        opt.scale_by_adam(),
-        opt.add_decayed_weights(decoupled * weight_decay),
-        opt.scale_by_learning_rate(learning_rate),
-    )
-
-
-def sgd_l2(learning_rate: Any, weight_decay: Any = 0.0) -> GradientTransformation:
-    """SGD on ``L + ½ λ_wd ‖θ‖²``: ``θ_t = θ_{t−1} − α (g_t + λ_wd θ_{t−1})``."""
-    return opt.chain(opt.add_decayed_weights(weight_decay), opt.sgd(learning_rate))
-
-
-def sgd_decoupled_weight_decay(
-    learning_rate: Any, weight_decay: Any = 0.0
-) -> GradientTransformation:
-    """SGD with decoupled decay, built like AdamW: direction, then decay, then ``−α``.
-
-    ``chain(identity(), add_decayed_weights(λ_wd), scale_by_learning_rate(α))``:
-    ``θ_t = θ_{t−1} − α g_t − α λ_wd θ_{t−1}``.
-    """
-    return opt.chain(
-        opt.identity(),
-        opt.add_decayed_weights(weight_decay),
-        opt.scale_by_learning_rate(learning_rate),
-    )
-
-
 METHODS: dict[str, tuple[str, Callable[..., GradientTransformation]]] = {
     "sgd": ("SGD", opt.sgd),
-    "momentum": ("momentum", widgets.heavy_ball),
+    "momentum": ("momentum", registry.heavy_ball),
     "adagrad": ("Adagrad", opt.adagrad),
     "rmsprop": ("RMSprop", opt.rmsprop),
     "adadelta": ("Adadelta", opt.adadelta),
     "adam": ("Adam", opt.adam),
-    "adam_no_correction": ("Adam, no bias correction", adam_without_bias_correction),
+    "adam_no_correction": ("Adam, no bias correction", registry.adam_without_bias_correction),
     "adamax": ("AdaMax", opt.adamax),
     "nadam": ("Nadam", opt.nadam),
     "amsgrad": ("AMSGrad", opt.amsgrad),
@@ -471,7 +371,7 @@ def record_states(
 ) -> StateHistory:
     """Run ``make_optimizer(**hyperparameters)`` on ``problem`` and keep every state.
 
-    Like :func:`~optimizers.trajectory.trajectory` (numbers are traced, so one
+    Like :func:`~lab.trajectory.trajectory` (numbers are traced, so one
     compilation serves every value), but it also returns the optimizer's state
     after each step, so a figure can read s_t, m_t or t from it.  For a
     stochastic (data) problem, step t uses the gradient of the mean loss over a
@@ -1184,7 +1084,7 @@ def weight_decay_identity(
     clearly not 0 for Adam (:func:`adam_l2` against the package's ``adamw``).
     """
     sgd_a, sgd_b, adam_a, adam_b = lockstep_paths(
-        (sgd_l2, sgd_decoupled_weight_decay, adam_l2, opt.adamw), landscape(where),
+        (registry.sgd_l2, registry.sgd_decoupled_weight_decay, registry.adam_l2, opt.adamw), landscape(where),
         learning_rate=_positive(learning_rate, "learning_rate"),
         weight_decay=_positive(weight_decay, "weight_decay"),
     )  # fmt: skip
@@ -1242,10 +1142,12 @@ def weight_decay_digits_figure(
 
     hyper = {"learning_rate": learning_rate, "weight_decay": weight_decay}
     runs = {
-        "Adam + L2": _train_digits(adam_weight_decay, **hyper, decoupled=0.0),
-        "AdamW": _train_digits(adam_weight_decay, **hyper, decoupled=1.0),
+        "Adam + L2": _train_digits(registry.adam_weight_decay, **hyper, decoupled=0.0),
+        "AdamW": _train_digits(registry.adam_weight_decay, **hyper, decoupled=1.0),
     }
-    reference = _train_digits(adam_weight_decay, **{**hyper, "weight_decay": 0.0}, decoupled=1.0)
+    reference = _train_digits(
+        registry.adam_weight_decay, **{**hyper, "weight_decay": 0.0}, decoupled=1.0
+    )
     free = norms(reference.params)
     w_free = np.asarray(reference.params[0]["w"], np.float64)
     w_init = np.asarray(params[0]["w"], np.float64)
@@ -1695,7 +1597,7 @@ def loss_scaling_check(factor: float = 100.0) -> dict:
     for name, alpha in (("adam", 0.1), ("sgd", 1e-3)):
         paths = [
             np.asarray(
-                opt.trajectory(
+                trajectory(
                     METHODS[name][1],
                     landscape_loss,
                     paraboloid.start,

@@ -2,10 +2,11 @@
 
 Every problem is a :class:`Problem`.  Its loss is a *module-level* function
 ``loss_fn(theta, *args)`` whose data (a matrix Q, the regression data …) are
-passed as ``args``, so :func:`~optimizers.trajectory.trajectory` compiles it
+passed as ``args``, so :func:`~lab.trajectory.trajectory` compiles it
 once and every new Q, learning rate or batch size reuses the compiled program::
 
-    from optimizers import problems, sgd
+    from optimizers import sgd
+    from lab import problems
 
     p = problems.quadratic(eigenvalues=(1.0, 10.0), angle=0.3)
     run = p.run(sgd, steps=50, learning_rate=0.1)
@@ -24,7 +25,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from optimizers.trajectory import Trajectory, trajectory
+from lab.trajectory import Trajectory, trajectory
 
 __all__ = [
     "PROBLEMS",
@@ -139,7 +140,7 @@ class Problem:
         """Run ``make_optimizer(**hyperparameters)`` for ``steps`` steps from ``x0``.
 
         ``x0`` defaults to ``start``.  A thin wrapper around
-        :func:`~optimizers.trajectory.trajectory`.  For a stochastic problem
+        :func:`~lab.trajectory.trajectory`.  For a stochastic problem
         each step's gradient is that of a mini-batch of ``batch_size``
         examples drawn with ``key`` (default ``PRNGKey(0)``);
         ``batch_size=None`` means full-batch gradient descent.  The batch size

@@ -19,7 +19,7 @@ a dict …): vectors v have the same structure as θ.
 
 Example::
 
-    from optimizers import curvature, data, nn
+    from lab import curvature, data, nn
     import jax
 
     digits = data.digits()

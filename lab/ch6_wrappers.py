@@ -31,9 +31,9 @@ import jax.numpy as jnp
 import numpy as np
 
 import optimizers as opt
-from optimizers import data, nn, plot, widgets
-from optimizers.experiments.adaptive import radam_rectifier
-from optimizers.nn import init_mlp_numpy
+from lab import data, nn, plot, widgets
+from lab.ch5_adaptive import radam_rectifier
+from lab.nn import init_mlp_numpy
 from optimizers.schedules import (
     constant_schedule,
     cosine_decay_schedule,

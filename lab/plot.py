@@ -6,7 +6,7 @@ drawing a new figure.  Two rules keep diverging runs harmless:
 
 * the contour axes are fixed to the problem's bounds, so a run that flies
   off never rescales the picture (lines are clipped at the frame);
-* after a divergence a :class:`~optimizers.trajectory.Trajectory` holds NaN,
+* after a divergence a :class:`~lab.trajectory.Trajectory` holds NaN,
   which simply ends a line; no function here warns about NaN or inf.
 
 Figures have explicit white backgrounds so they stay readable in a dark theme.
@@ -30,13 +30,14 @@ from matplotlib.lines import Line2D
 from matplotlib.text import Text
 from matplotlib.ticker import NullLocator
 
-from optimizers.problems import Problem
-from optimizers.trajectory import Trajectory
+from lab.problems import Problem
+from lab.trajectory import Trajectory
 
 __all__ = [
     "COLORS",
     "LOSS_FLOOR",
     "NotebookFigure",
+    "Panels",
     "TrajectoryArtists",
     "color",
     "contour",
@@ -116,6 +117,51 @@ def figure(ncols: int = 2, nrows: int = 1, width: float = 4.6, height: float = 3
     for ax in axes:
         ax.set_facecolor(BACKGROUND)
     return fig, axes[0] if len(axes) == 1 else axes
+
+
+class Panels:
+    """A figure that a widget redraws: its moving artists are made once, then only moved.
+
+    The one way the book builds a figure that updates.  A subclass
+
+    * makes the figure and everything that never moves (axes, contours, titles that
+      stay) in ``__init__``, and sets ``self.figure``;
+    * makes the artists that move in ``create(result)``, called with the first result
+      (many artists need a first result to know how many lines, which labels …);
+    * moves them in ``update(result)``, called for every result, the first included.
+
+    ``draw(result)`` is what :func:`lab.widgets.interactive` calls on every slider move::
+
+        class LossPanels(plot.Panels):
+            def __init__(self):
+                self.figure, self.ax = plot.figure(ncols=1)
+
+            def create(self, run):
+                self.line = plot.loss_curve(self.ax, run)
+
+            def update(self, run):
+                plot.update_loss_curve(self.line, run)
+
+        panels = LossPanels()
+        widgets.interactive(compute, panels.draw, controls, panels.figure)
+    """
+
+    figure: Figure
+    _created: bool = False
+
+    def create(self, result) -> None:
+        """Make the artists that move, for the first ``result`` (default: none)."""
+
+    def update(self, result) -> None:
+        """Move the artists to show ``result``."""
+        raise NotImplementedError(f"{type(self).__name__} must define update(result)")
+
+    def draw(self, result) -> None:
+        """Show ``result``: make the moving artists at the first call, then move them."""
+        if not self._created:
+            self.create(result)
+            self._created = True
+        self.update(result)
 
 
 def png_bytes(fig: Figure, compress_level: int = 1) -> bytes:

@@ -16,7 +16,7 @@ Sections of the chapter and the functions behind them:
 
 Every run is plain gradient descent ``θ_t = θ_{t−1} − α g_t`` with
 ``g_t = ∇L(θ_{t−1})`` (or a mini-batch estimate of it).  Single paths go
-through :func:`optimizers.trajectory.trajectory`, with the numbers a slider
+through :func:`lab.trajectory.trajectory`, with the numbers a slider
 moves passed as traced values, so that widgets never recompile; the figures
 reuse the widgets' compiled programs wherever they can, since compiling is
 what a notebook spends most of its time on.
@@ -34,10 +34,11 @@ import jax.numpy as jnp
 import numpy as np
 from matplotlib.colors import ListedColormap
 
-from optimizers import analysis, gradients, plot, problems, schedules, widgets
+from lab import analysis, gradients, plot, problems, widgets
+from lab.registry import plain_gradient_descent
+from lab.trajectory import Trajectory
+from optimizers import schedules
 from optimizers.momentum import sgd
-from optimizers.trajectory import Trajectory
-from optimizers.widgets import gradient_descent
 
 __all__ = [
     "BASIN_STEPS",
@@ -228,7 +229,7 @@ _MARKERS = {"saddle": ("X", "#d62728"), "maximum": ("^", "#ff7f0e")}
 
 
 def _mark_critical_points(ax, points: list[CriticalPoint]) -> None:
-    """Saddles (✕) and maxima (▲); minima are starred by :func:`optimizers.plot.contour`."""
+    """Saddles (✕) and maxima (▲); minima are starred by :func:`lab.plot.contour`."""
     for point in points:
         if point.kind in _MARKERS:
             marker, color = _MARKERS[point.kind]
@@ -344,7 +345,9 @@ def himmelblau_run(theta1: float, theta2: float) -> tuple[int, Trajectory]:
     """
     problem = problems.himmelblau()
     x0 = np.array([theta1, theta2], np.float32)
-    run = problem.run(gradient_descent, BASIN_STEPS, x0, learning_rate=HIMMELBLAU_LEARNING_RATE)
+    run = problem.run(
+        plain_gradient_descent, BASIN_STEPS, x0, learning_rate=HIMMELBLAU_LEARNING_RATE
+    )
     return _minimum_reached(problem, run), run
 
 
@@ -442,7 +445,7 @@ def saddle_escape(offsets=(1e-1, 1e-2, 1e-3, 1e-4, 1e-5, 1e-6, 1e-7), learning_r
     if offsets.ndim != 1 or not np.all(offsets > 0):
         raise ValueError(f"offsets must be a 1-D sequence of numbers > 0, got {offsets!r}")
     runs = [
-        problem.run(gradient_descent, steps, np.array([1.5, delta], np.float32),
+        problem.run(plain_gradient_descent, steps, np.array([1.5, delta], np.float32),
                     learning_rate=learning_rate)
         for delta in offsets
     ]  # fmt: skip
@@ -495,7 +498,7 @@ def saddle_widget(offset: float = 1e-3, learning_rate: float = 0.1, steps: int =
 
     def compute(offset, learning_rate):
         x0 = np.array([1.5, offset], np.float32)
-        run = problem.run(gradient_descent, steps, x0, learning_rate=learning_rate)
+        run = problem.run(plain_gradient_descent, steps, x0, learning_rate=learning_rate)
         return run, escape_step(run), predicted_escape_step(offset, learning_rate)
 
     def draw(result):
@@ -554,7 +557,7 @@ class DifferenceError(NamedTuple):
     """How the error of one difference quotient depends on h, in one precision.
 
     Attributes:
-        predicted_step: h*, the minimiser of the error bound (:func:`~optimizers.gradients.default_step`).
+        predicted_step: h*, the minimiser of the error bound (:func:`~lab.gradients.default_step`).
         bound: the bound at h*: ``h*/2 + ε_mach/h*`` (forward) or ``h*²/6 + ε_mach/(2h*)``
             (central), relative, for exp (whose value and derivatives are equal).
         reliable_step: the h whose *reliable error* is smallest.
@@ -655,7 +658,7 @@ class CostProblem(NamedTuple):
         loss: ``L(θ) = ½ Σᵢ λᵢ θᵢ²`` with λ log-spaced from 1 to 10 (κ = 10 for every d), jitted.
         start: θ₀, standard normal (seeded by d).
         learning_rate: α = 2/(λ_min + λ_max).
-        gradients: method → a jitted function θ ↦ :class:`~optimizers.gradients.NumericGradient`
+        gradients: method → a jitted function θ ↦ :class:`~lab.gradients.NumericGradient`
             (``"autodiff"`` counts one gradient per call).
     """
 
@@ -856,7 +859,9 @@ def one_step_decrease(learning_rate: float = 0.3, problem: problems.Problem | No
     theta = np.asarray(problem.start, np.float64)
     g = Q @ theta
     before = 0.5 * theta @ Q @ theta
-    run = problem.run(gradient_descent, 60, learning_rate=learning_rate)  # the figure's program
+    run = problem.run(
+        plain_gradient_descent, 60, learning_rate=learning_rate
+    )  # the figure's program
     formula = before - learning_rate * g @ g + 0.5 * learning_rate**2 * g @ Q @ g
     return OneStep(
         learning_rate, float(before), float(run.losses[1]), float(formula),
@@ -897,7 +902,7 @@ def learning_rate_figure(learning_rates: dict[str, float] | None = None, steps: 
         raise ValueError(f"learning_rates must name four regimes, got {len(learning_rates)}")
     problem = problems.ill_conditioned_paraboloid()
     runs = {
-        regime: problem.run(gradient_descent, steps, learning_rate=alpha)
+        regime: problem.run(plain_gradient_descent, steps, learning_rate=alpha)
         for regime, alpha in learning_rates.items()
     }
     fig, unused = plot.figure(ncols=1, width=11.0, height=4.4)
@@ -1099,7 +1104,7 @@ def scheduled_gradient_descent(learning_rate, step_decay=1.0, inverse_time=0.0):
     The exponential part is ``optimizers.schedules.exponential_decay``.  With
     r = 1 and 1/τ = 0 the rate is constant; with 1/τ = 0 it decays
     exponentially; with r = 1 it is the inverse-time schedule.  All three
-    numbers are traced by :func:`~optimizers.trajectory.trajectory`, so one
+    numbers are traced by :func:`~lab.trajectory.trajectory`, so one
     compiled program serves every schedule of :func:`noise_floor_figure`.
     """
     exponential = schedules.exponential_decay(learning_rate, 1, step_decay)

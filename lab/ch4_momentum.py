@@ -30,9 +30,9 @@ import jax.numpy as jnp
 import numpy as np
 from matplotlib import colormaps
 
-from optimizers import analysis, plot, problems, widgets
+from lab import analysis, plot, problems, widgets
+from lab.trajectory import Trajectory, trajectory
 from optimizers.momentum import sgd, trace
-from optimizers.trajectory import Trajectory, trajectory
 from optimizers.validation import as_whole as _whole
 
 __all__ = [

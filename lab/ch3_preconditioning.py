@@ -28,10 +28,10 @@ import numpy as np
 from matplotlib.patches import Ellipse
 
 import optimizers as opt
-from optimizers import analysis, plot, problems, widgets
-from optimizers.newton import newton
-from optimizers.problems import Problem
-from optimizers.trajectory import Trajectory, trajectory
+from lab import analysis, plot, problems, registry, widgets
+from lab.newton import newton
+from lab.problems import Problem
+from lab.trajectory import Trajectory, trajectory
 
 __all__ = [
     "Experiment",
@@ -84,7 +84,7 @@ def preconditioned_gd_2d(
 ) -> opt.GradientTransformation:
     """Preconditioned gradient descent in 2-D with ``P = [[p11, p12], [p12, p22]]``.
 
-    The entries are scalars, so :func:`~optimizers.trajectory.trajectory` traces
+    The entries are scalars, so :func:`~lab.trajectory.trajectory` traces
     them like the learning rate: every preconditioner shares one compiled program.
     """
     P = jnp.stack([jnp.stack([p11, p12]), jnp.stack([p12, p22])]).astype(jnp.float32)
@@ -589,7 +589,7 @@ def adaptive_rotation_figure(
 
 
 def _labelled(factory, label: str):
-    """``factory`` under another name: :func:`optimizers.widgets.explore` labels runs by name."""
+    """``factory`` under another name: :func:`lab.widgets.explore` labels runs by name."""
 
     def make(**hyperparameters):
         return factory(**hyperparameters)
@@ -600,7 +600,7 @@ def _labelled(factory, label: str):
 
 
 _PER_COORDINATE = _labelled(per_coordinate_gd, "α₁, α₂ (diagonal P)")
-_ONE_RATE = _labelled(widgets.gradient_descent, "one α = 2/(λ₁ + λ₂)")
+_ONE_RATE = _labelled(registry.plain_gradient_descent, "one α = 2/(λ₁ + λ₂)")
 
 
 def per_coordinate_widget(
