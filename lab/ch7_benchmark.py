@@ -1,6 +1,15 @@
-"""The experiments of the chapter *Choosing an optimizer*: one benchmark, several views.
+"""Chapter 7, *Choosing an optimizer*: one benchmark, several views.
 
-Every optimizer of :data:`lab.registry.OPTIMIZERS` runs on the same tasks:
+Contributor map
+===============
+
+:notebook: ``book/benchmark.ipynb`` (``from lab import ch7_benchmark as bench``)
+:module: ``lab/ch7_benchmark.py``, this one module (under 800 lines, and the exercise
+    on the target sets ``bench.TOLERANCE`` and calls ``bench.tuned(result)`` again,
+    which only works while the constant and :func:`tuned` share one module)
+:tests: ``tests/test_ch7_benchmark.py``
+
+What runs.  Every optimizer of :data:`lab.registry.OPTIMIZERS` runs on the same tasks:
 
 * five deterministic tasks, :func:`task_gap`: Rosenbrock, Beale and the
   saddle in ℝ², an ill-conditioned quadratic ½ θᵀQθ in 100 dimensions
@@ -10,15 +19,46 @@ Every optimizer of :data:`lab.registry.OPTIMIZERS` runs on the same tasks:
 * a 64–32–10 MLP on the digits with mini-batches of 32 (:func:`sweep_mlp`),
   again one program per optimizer, vmapped over learning rates and seeds.
 
-:func:`benchmark` runs both sweeps; :func:`steps_table`, :func:`mlp_table`,
-:func:`sensitivity_figure` and :func:`tuning_width` read the results.
+:func:`benchmark` runs both sweeps into a :class:`Benchmark`; everything else reads
+that result, without new runs.  :func:`tuned` is the table of :class:`TunedRun` rows
+(optimizer → task → the run at the tuned α) behind the tables and the findings.
+
+Section by section (notebook heading: computation → what the prose glues and asserts):
+
+*The rules of the benchmark*
+    :func:`benchmark` → :class:`Benchmark`: ``len(result.names)`` (``bench_count``);
+    the constants :data:`LEARNING_RATES`, :data:`SEEDS`, :data:`STEPS` and
+    :data:`TASKS` give ``bench_grid_size``, ``bench_seeds``, ``bench_steps`` and
+    ``bench_runs``.
+*Steps to the target*
+    :func:`steps_table` and :func:`alpha_table` (``bench_steps_table``,
+    ``bench_alpha_table``); :func:`fastest` → :class:`FastestTuned`: ``winner_count``
+    (asserted ≥ 3), ``mean_steps`` (``bench_rosenbrock_solvers``, asserted fewer than
+    half and all with momentum; ``bench_adam_quadratic``, ``bench_sgd_quadratic``);
+    :func:`tuned`: ``best["sgd"]["MLP"].alpha / best["adam"]["MLP"].alpha`` (asserted
+    > 10) and ``best["adam"]["Rosenbrock"].alpha`` (``bench_adam_rosenbrock_alpha``);
+    :func:`radam_early_steps` → :class:`RAdamEarlySteps`: ``gradient_norm``,
+    ``safe_alpha``, ``first_bad_alpha``, ``blowup_step`` (asserted ≤ 6), ``diverged``.
+*The network on the digits*
+    :func:`mlp_table` (``bench_mlp_table``); :func:`accuracy_spread` →
+    :class:`AccuracySpread`: ``best``, ``worst``, ``spread``, ``seed_std`` (glued in
+    percentage points; asserted ``spread < 0.03`` and ``spread < 4 seed_std``).
+*Sensitivity to the learning rate*
+    :func:`sensitivity_figure` (``bench_heatmap``); :func:`alpha_sensitivity` →
+    :class:`AlphaSensitivity`: ``widths`` (the ``bench_width_*`` numbers; asserted:
+    Adam wider than SGD on Beale, AdaBound and AMSBound the widest on both landscapes,
+    no other method above half a decade on Rosenbrock), ``adabound_finals`` (its
+    length is ``bench_adabound_small_alpha``; asserted equal to three digits).
+*Exercises*
+    the tuning budget: :func:`sweep_tasks` for Adam with β₁ = 0.5, registered under a
+    new name (``bench_adam_b05_final`` against ``bench_adam_b09_final``).
 """
 
 from __future__ import annotations
 
 import functools
 from collections.abc import Sequence
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 import jax
 import jax.numpy as jnp
@@ -38,11 +78,23 @@ __all__ = [
     "SEEDS",
     "STEPS",
     "TASKS",
+    "TOLERANCE",
+    "AccuracySpread",
+    "AlphaSensitivity",
     "Benchmark",
+    "FastestTuned",
     "MLPSweep",
+    "RAdamEarlySteps",
+    "TaskArrays",
+    "TaskSetup",
+    "TunedRun",
+    "accuracy_spread",
+    "alpha_sensitivity",
     "alpha_table",
     "benchmark",
+    "fastest",
     "mlp_table",
+    "radam_early_steps",
     "sensitivity_figure",
     "steps_table",
     "steps_to_target",
@@ -96,35 +148,58 @@ def _names(names: Sequence[str] | None) -> tuple[str, ...]:
 # --------------------------------------------------------------------------
 
 
-@functools.cache
-def task_setup() -> tuple[dict, tuple[np.ndarray, ...], np.ndarray]:
-    """The tasks' data, their starts θ₀ and their minimum values L_min.
+class TaskArrays(NamedTuple):
+    """The data of the tasks that have data (a pytree: the compiled sweep takes it as an argument).
 
-    Returns ``(arrays, starts, min_values)``: ``arrays`` holds Q (100 × 100, a
-    geometric spectrum 1 … 1000) and the logistic data X (256 × 10) and y;
-    ``starts[i]`` is task i's θ₀ (in ℝ², ℝ², ℝ², ℝ¹⁰⁰ and ℝ¹⁰).
+    Attributes:
+        Q: the quadratic's matrix, 100 × 100, eigenvalues geometric from 1 to 1000 (κ = 1000).
+        X: the logistic regression's features, 256 × 10.
+        y: its labels in {0, 1}, 256 of them.
     """
+
+    Q: jax.Array
+    X: jax.Array
+    y: jax.Array
+
+
+class TaskSetup(NamedTuple):
+    """What the deterministic tasks start from.
+
+    Attributes:
+        arrays: the tasks' data, a :class:`TaskArrays`.
+        starts: θ₀ of each task of :data:`TASKS`, in order (in ℝ², ℝ², ℝ², ℝ¹⁰⁰ and ℝ¹⁰; float32).
+        min_values: L_min of each task, shape (5,) (float32).
+    """
+
+    arrays: TaskArrays
+    starts: tuple[np.ndarray, ...]
+    min_values: np.ndarray
+
+
+@functools.cache
+def task_setup() -> TaskSetup:
+    """The tasks' data, their starts θ₀ and their minimum values L_min (built once)."""
     quadratic = problems.quadratic_nd(np.geomspace(1.0, 1000.0, DIMENSION), seed=0)
     logistic = problems.logistic_regression(n=256, d=LOGISTIC_D, seed=0)
-    arrays = {"Q": quadratic.args[0], "X": logistic.args[0], "y": logistic.args[1]}
+    arrays = TaskArrays(Q=quadratic.args[0], X=logistic.args[0], y=logistic.args[1])
     tasks = (problems.rosenbrock(), problems.beale(), problems.saddle(), quadratic, logistic)
     starts = tuple(np.asarray(problem.start, np.float32) for problem in tasks)
     mins = np.asarray([float(problem.min_value) for problem in tasks], np.float32)
-    return arrays, starts, mins
+    return TaskSetup(arrays, starts, mins)
 
 
-def _task_losses(arrays: dict) -> tuple:
+def _task_losses(arrays: TaskArrays) -> tuple:
     """The losses L of :data:`TASKS`, in order, with the data in ``arrays`` bound."""
     return (
         lambda theta: problems.rosenbrock_loss(theta, 1.0, 100.0),
         problems.beale_loss,
         problems.saddle_loss,
-        lambda theta: problems.quadratic_loss(theta, arrays["Q"]),
-        lambda theta: problems.logistic_regression_loss(theta, arrays["X"], arrays["y"], 256),
+        lambda theta: problems.quadratic_loss(theta, arrays.Q),
+        lambda theta: problems.logistic_regression_loss(theta, arrays.X, arrays.y, 256),
     )
 
 
-def task_gap(theta, index: int, arrays: dict, min_values):
+def task_gap(theta, index: int, arrays: TaskArrays, min_values):
     """L(θ) − L_min of task number ``index`` of :data:`TASKS`.
 
     0: Rosenbrock ``(1 − θ₁)² + 100 (θ₂ − θ₁²)²``; 1: Beale; 2: the saddle
@@ -168,7 +243,8 @@ def sweep_tasks(name: str, steps: int = STEPS, seeds: int = SEEDS) -> np.ndarray
     Seed s starts at the task's θ₀ plus 0.1 · N(0, I) (seed 0 unperturbed).  Each
     task is its own ``vmap`` over (α, seed) of a ``lax.scan``, all five in one
     program.  Returns L(θ_t) − L_min, shape (tasks, α, seeds, T + 1), with ``inf``
-    where a run diverged (a non-finite loss).
+    where a run diverged (a non-finite loss).  The exercise on the tuning budget
+    calls it for an optimizer the reader registers, so its arguments are checked.
     """
     registry.get_optimizer(name)
     steps, seeds = _whole(steps, "steps"), _whole(seeds, "seeds")
@@ -224,7 +300,16 @@ def _sweep_mlp(name, learning_rates, params, batches, digits):
 
 
 class MLPSweep(NamedTuple):
-    """Shape (α, seeds) arrays (``losses`` has a last axis of T mini-batch losses)."""
+    """One optimizer training the 64–32–10 MLP at every α of :data:`LEARNING_RATES` and seed.
+
+    Attributes:
+        losses: the mini-batch cross-entropy of every step, shape (α, seeds, T);
+            ``inf`` from the step a run diverged on.
+        val_loss: the validation cross-entropy after T steps, shape (α, seeds);
+            ``inf`` for a diverged run.
+        val_accuracy: the validation accuracy after T steps (a fraction, 0 to 1),
+            shape (α, seeds); NaN for a diverged run.
+    """
 
     losses: np.ndarray
     val_loss: np.ndarray
@@ -237,8 +322,6 @@ def sweep_mlp(name: str, steps: int = STEPS, seeds: int = SEEDS) -> MLPSweep:
     Seed s draws the initialisation (W ~ N(0, 1/fan_in)) and the T mini-batches of
     32 examples (with replacement) with NumPy.  Diverged runs have ``inf`` losses.
     """
-    registry.get_optimizer(name)
-    steps, seeds = _whole(steps, "steps"), _whole(seeds, "seeds")
     digits = data.digits()
     n = digits.x_train.shape[0]
     inits = [init_mlp_numpy(MLP_SIZES, seed=s) for s in range(seeds)]
@@ -269,12 +352,19 @@ def _smoothed(losses: np.ndarray, beta: float = 0.9) -> np.ndarray:
 
 
 # --------------------------------------------------------------------------
-# Everything, and what to read from it
+# The rules of the benchmark: everything, in one result
 # --------------------------------------------------------------------------
 
 
 class Benchmark(NamedTuple):
-    """``tasks[name]``: gaps (tasks, α, seeds, T + 1); ``mlp[name]``: an :class:`MLPSweep`."""
+    """Both sweeps for every compared optimizer (section *The rules of the benchmark*).
+
+    Attributes:
+        names: the optimizers, by their :data:`lab.registry.OPTIMIZERS` name, in table order.
+        tasks: name → the :func:`sweep_tasks` array L(θ_t) − L_min, shape
+            (tasks, α, seeds, T + 1), ``inf`` after a divergence.
+        mlp: name → the :class:`MLPSweep` of the network.
+    """
 
     names: tuple[str, ...]
     tasks: dict[str, np.ndarray]
@@ -296,6 +386,11 @@ def benchmark(
     tasks = {name: sweep_tasks(name, steps, seeds) for name in names}
     mlp = {name: sweep_mlp(name, steps, seeds) for name in names}
     return Benchmark(names, tasks, mlp)
+
+
+# --------------------------------------------------------------------------
+# Tuning: the best α of each optimizer on each task
+# --------------------------------------------------------------------------
 
 
 def steps_to_target(curves: np.ndarray, target: np.ndarray | float) -> np.ndarray:
@@ -334,6 +429,59 @@ def _best(steps: np.ndarray, final: np.ndarray) -> int:
     return int(np.lexsort((mean_final, mean_steps))[0])
 
 
+class TunedRun(NamedTuple):
+    """One optimizer on one task at its tuned α: a row of the table :func:`tuned`.
+
+    Attributes:
+        alpha: the tuned learning rate α, a value of :data:`LEARNING_RATES`.
+        steps: steps to the target at α, one per seed, shape (seeds,); ``inf`` for a
+            seed that never reached it (or did not stay below it until step T).
+        final: at α, per seed: L(θ_T) − L_min on a task, the validation loss on the MLP.
+        accuracy: the MLP's validation accuracy at α per seed (a fraction); ``None``
+            on the deterministic tasks.
+    """
+
+    alpha: float
+    steps: np.ndarray
+    final: np.ndarray
+    accuracy: np.ndarray | None = None
+
+
+def tuned(result: Benchmark) -> dict[str, dict[str, TunedRun]]:
+    """The tuned runs: ``tuned(result)[name][task]`` for each optimizer and task (and ``"MLP"``).
+
+    The tuned α has the fewest mean steps to the target (:data:`TOLERANCE` for the
+    tasks, read at each call; :data:`MLP_TARGET` for the network, on its training
+    loss); ties, and optimizers that never reach it, are broken by the final loss.
+    """
+    out: dict[str, dict[str, TunedRun]] = {}
+    for name in result.names:
+        gaps = result.tasks[name]
+        steps = _task_steps(gaps)
+        out[name] = {}
+        for row, task in enumerate(TASKS):
+            best = _best(steps[row], gaps[row, :, :, -1])
+            out[name][task] = TunedRun(
+                LEARNING_RATES[best], steps[row, best], gaps[row, best, :, -1]
+            )
+        sweep = result.mlp[name]
+        mlp_steps = _mlp_steps(sweep)
+        best = _best(mlp_steps, _smoothed(sweep.losses)[..., -1])
+        out[name]["MLP"] = TunedRun(
+            LEARNING_RATES[best], mlp_steps[best], sweep.val_loss[best], sweep.val_accuracy[best]
+        )
+    return out
+
+
+# --------------------------------------------------------------------------
+# Steps to the target
+# --------------------------------------------------------------------------
+
+
+COLUMNS = ("Rosenbrock", "Beale", "saddle", "quadratic", "logistic", "MLP")
+"""Short column headers of the tables: the tasks of :data:`TASKS`, then the MLP."""
+
+
 def _format_steps(values: np.ndarray) -> str:
     finite = values[np.isfinite(values)]
     if finite.size < values.size:
@@ -341,38 +489,8 @@ def _format_steps(values: np.ndarray) -> str:
     return f"{np.mean(values):.0f} ± {np.std(values):.0f}"
 
 
-def tuned(result: Benchmark) -> dict[str, dict[str, dict[str, Any]]]:
-    """For each optimizer and task (and ``"MLP"``): the tuned α, steps per seed, final value per seed."""
-    out: dict[str, dict[str, dict[str, Any]]] = {}
-    for name in result.names:
-        gaps = result.tasks[name]
-        steps = _task_steps(gaps)
-        out[name] = {}
-        for row, task in enumerate(TASKS):
-            best = _best(steps[row], gaps[row, :, :, -1])
-            out[name][task] = {
-                "alpha": LEARNING_RATES[best],
-                "steps": steps[row, best],
-                "final": gaps[row, best, :, -1],
-            }
-        sweep = result.mlp[name]
-        mlp_steps = _mlp_steps(sweep)
-        best = _best(mlp_steps, _smoothed(sweep.losses)[..., -1])
-        out[name]["MLP"] = {
-            "alpha": LEARNING_RATES[best],
-            "steps": mlp_steps[best],
-            "final": sweep.val_loss[best],
-            "accuracy": sweep.val_accuracy[best],
-        }
-    return out
-
-
-COLUMNS = ("Rosenbrock", "Beale", "saddle", "quadratic", "logistic", "MLP")
-"""Short column headers of the tables: the tasks of :data:`TASKS`, then the MLP."""
-
-
 def _table(result: Benchmark, cell) -> str:
-    """A Markdown table, one row per optimizer and one column per task; ``cell(entry)`` fills it."""
+    """A Markdown table, one row per optimizer and one column per task; ``cell(run)`` fills it."""
     best = tuned(result)
     lines = ["| optimizer | " + " | ".join(COLUMNS) + " |", "|---|" + "---:|" * len(COLUMNS)]
     for name in result.names:
@@ -382,32 +500,137 @@ def _table(result: Benchmark, cell) -> str:
 
 
 def steps_table(result: Benchmark) -> str:
-    """A Markdown table: steps to the target (mean ± std over seeds) at each optimizer's tuned α."""
-    return _table(result, lambda entry: _format_steps(entry["steps"]))
+    """A Markdown table: steps to the target (mean ± std over seeds) at each optimizer's tuned α.
+
+    Section *Steps to the target*, the first table.
+    """
+    return _table(result, lambda run: _format_steps(run.steps))
 
 
 def alpha_table(result: Benchmark) -> str:
-    """A Markdown table: each optimizer's tuned α on each task."""
-    return _table(result, lambda entry: f"{entry['alpha']:.2g}")
+    """A Markdown table: each optimizer's tuned α on each task (*Steps to the target*, second)."""
+    return _table(result, lambda run: f"{run.alpha:.2g}")
+
+
+class FastestTuned(NamedTuple):
+    """Who is fastest at its tuned α, task by task (section *Steps to the target*).
+
+    Attributes:
+        mean_steps: task (of :data:`TASKS`, and ``"MLP"``) → optimizer → mean steps to
+            the target over seeds, listing only the optimizers whose every seed reached it.
+        winners: task → the optimizer with the fewest mean steps (tasks nobody solved omitted).
+        winner_count: how many different optimizers are fastest somewhere.
+    """
+
+    mean_steps: dict[str, dict[str, float]]
+    winners: dict[str, str]
+    winner_count: int
+
+
+def fastest(result: Benchmark) -> FastestTuned:
+    """The mean steps of every optimizer that solves a task, and each task's fastest one."""
+    best = tuned(result)
+    mean_steps = {
+        task: {
+            name: float(np.mean(best[name][task].steps))
+            for name in result.names
+            if np.all(np.isfinite(best[name][task].steps))
+        }
+        for task in [*TASKS, "MLP"]
+    }
+    winners = {task: min(row, key=row.get) for task, row in mean_steps.items() if row}
+    return FastestTuned(mean_steps, winners, len(set(winners.values())))
+
+
+class RAdamEarlySteps(NamedTuple):
+    """RAdam on Rosenbrock: its un-adapted first steps, α = 10⁻⁴ … 10 (*Steps to the target*).
+
+    Attributes:
+        diverged: per α of :data:`LEARNING_RATES`, True when every seed diverged.
+        first_bad_index: the index of the smallest such α (0 if none diverged).
+        first_bad_alpha: that α, the smallest on the grid at which RAdam always diverges.
+        blowup_step: the step t at which seed 0 at ``first_bad_alpha`` became non-finite.
+        gradient_norm: ‖∇L(θ₀)‖ = ‖g₁‖ at Rosenbrock's start θ₀ = (−1.5, 2) (float32 gradient).
+        safe_alpha: 1/‖g₁‖, the α whose first step −α g₁ has length 1.
+    """
+
+    diverged: np.ndarray
+    first_bad_index: int
+    first_bad_alpha: float
+    blowup_step: int
+    gradient_norm: float
+    safe_alpha: float
+
+
+def radam_early_steps(result: Benchmark) -> RAdamEarlySteps:
+    """Where RAdam's runs on Rosenbrock start to diverge, how fast, and the first gradient's size."""
+    rosenbrock_runs = result.tasks["radam"][TASKS.index("Rosenbrock")]
+    diverged = np.isinf(rosenbrock_runs[..., -1]).all(axis=1)
+    first = int(np.argmax(diverged))
+    blowup = int(np.argmax(np.isinf(rosenbrock_runs[first, 0])))
+    rosenbrock = problems.rosenbrock()
+    norm = float(np.linalg.norm(np.asarray(jax.grad(rosenbrock.loss)(rosenbrock.start))))
+    return RAdamEarlySteps(diverged, first, LEARNING_RATES[first], blowup, norm, 1 / norm)
+
+
+# --------------------------------------------------------------------------
+# The network on the digits
+# --------------------------------------------------------------------------
 
 
 def mlp_table(result: Benchmark) -> str:
-    """A Markdown table for the MLP: tuned α, steps to target, validation loss and accuracy."""
+    """A Markdown table for the MLP: tuned α, steps to target, validation loss and accuracy.
+
+    Section *The network on the digits*; rows sorted by mean validation accuracy.
+    """
     best = tuned(result)
     lines = [
         "| optimizer | tuned α | steps to target | validation loss | validation accuracy |",
         "|---|---:|---:|---:|---:|",
     ]
-    order = sorted(result.names, key=lambda n: -np.nan_to_num(np.mean(best[n]["MLP"]["accuracy"])))
+    order = sorted(result.names, key=lambda n: -np.nan_to_num(np.mean(best[n]["MLP"].accuracy)))
     for name in order:
-        entry = best[name]["MLP"]
-        accuracy = entry["accuracy"]
+        run = best[name]["MLP"]
         lines.append(
-            f"| {name} | {entry['alpha']:.2g} | {_format_steps(entry['steps'])} | "
-            f"{np.mean(entry['final']):.3f} ± {np.std(entry['final']):.3f} | "
-            f"{100 * np.mean(accuracy):.1f} ± {100 * np.std(accuracy):.1f} % |"
+            f"| {name} | {run.alpha:.2g} | {_format_steps(run.steps)} | "
+            f"{np.mean(run.final):.3f} ± {np.std(run.final):.3f} | "
+            f"{100 * np.mean(run.accuracy):.1f} ± {100 * np.std(run.accuracy):.1f} % |"
         )
     return "\n".join(lines)
+
+
+class AccuracySpread(NamedTuple):
+    """The network's validation accuracy at each tuned α (section *The network on the digits*).
+
+    Accuracies are fractions (0 to 1); the notebook glues them in percent.
+
+    Attributes:
+        accuracies: optimizer → mean validation accuracy over seeds at its tuned α.
+        best: the highest of them.
+        worst: the lowest of them.
+        spread: ``best − worst``.
+        seed_std: the largest standard deviation over seeds of one optimizer's accuracy.
+    """
+
+    accuracies: dict[str, float]
+    best: float
+    worst: float
+    spread: float
+    seed_std: float
+
+
+def accuracy_spread(result: Benchmark) -> AccuracySpread:
+    """How far apart the tuned optimizers land on the network, against the seed-to-seed spread."""
+    best = tuned(result)
+    accuracies = {name: float(np.mean(best[name]["MLP"].accuracy)) for name in result.names}
+    high, low = max(accuracies.values()), min(accuracies.values())
+    seed_std = max(float(np.std(best[name]["MLP"].accuracy)) for name in result.names)
+    return AccuracySpread(accuracies, high, low, high - low, seed_std)
+
+
+# --------------------------------------------------------------------------
+# Sensitivity to the learning rate
+# --------------------------------------------------------------------------
 
 
 def tuning_width(result: Benchmark, name: str, task: str = "Rosenbrock") -> float:
@@ -416,49 +639,73 @@ def tuning_width(result: Benchmark, name: str, task: str = "Rosenbrock") -> floa
     Good: every seed ends with L(θ_T) − L_min ≤ TOLERANCE · (L(θ₀) − L_min).
     Returns the width in decades (good grid points × ½, the grid's spacing).
     """
-    if task not in TASKS:
-        raise ValueError(f"task must be one of {', '.join(TASKS)}; got {task!r}")
     gaps = result.tasks[name][TASKS.index(task)]
     good = np.all(gaps[..., -1] <= TOLERANCE * gaps[..., 0], axis=1)
     return 0.5 * int(np.sum(good))
 
 
+class AlphaSensitivity(NamedTuple):
+    """How much tuning each method needs (section *Sensitivity to the learning rate*).
+
+    Attributes:
+        widths: task (``"Rosenbrock"``, ``"Beale"``) → optimizer → decades of good α
+            (:func:`tuning_width`).
+        small_alphas: the α of the grid at most 10⁻³.
+        adabound_finals: AdaBound's final gap L(θ_T) − L_min on Rosenbrock (seed 0) at
+            each of ``small_alphas``.
+    """
+
+    widths: dict[str, dict[str, float]]
+    small_alphas: tuple[float, ...]
+    adabound_finals: np.ndarray
+
+
+def alpha_sensitivity(result: Benchmark) -> AlphaSensitivity:
+    """The widths of good α on Rosenbrock and Beale, and AdaBound's finals at small α."""
+    widths = {
+        task: {name: tuning_width(result, name, task) for name in result.names}
+        for task in ("Rosenbrock", "Beale")
+    }
+    small = [i for i, alpha in enumerate(LEARNING_RATES) if alpha <= 1e-3]
+    finals = result.tasks["adabound"][TASKS.index("Rosenbrock")][small, 0, -1]
+    return AlphaSensitivity(widths, tuple(LEARNING_RATES[i] for i in small), finals)
+
+
 def sensitivity_figure(result: Benchmark, task: str = "Rosenbrock"):
     """Heat maps of log₁₀ of the final loss against α, one row per optimizer: ``task`` and the MLP.
 
-    Left: log₁₀(L(θ_T) − L_min) on ``task`` (mean over seeds); right: the MLP's
-    validation loss.  Grey cells diverged.
+    Section *Sensitivity to the learning rate* (``bench-fig-sensitivity``).  Left:
+    log₁₀(L(θ_T) − L_min) on ``task`` (mean over seeds); right: the MLP's validation
+    loss.  Grey cells diverged.
     """
-    if task not in TASKS:
-        raise ValueError(f"task must be one of {', '.join(TASKS)}; got {task!r}")
     row = TASKS.index(task)
     names = result.names
     left = np.array([np.mean(result.tasks[n][row, :, :, -1], axis=1) for n in names])
     right = np.array([np.mean(result.mlp[n].val_loss, axis=1) for n in names])
     fig, axes = plot.figure(ncols=2, width=4.6, height=0.28 * len(names) + 1.6)
-    panels = (
-        (axes[0], left, f"{task}: log₁₀ (L(θ_T) − L_min)", (-8, 2)),
-        (axes[1], right, "MLP: log₁₀ validation loss", (-1, 1)),
-    )
-    for ax, values, title, (low, high) in panels:
-        with np.errstate(divide="ignore"):
-            logs = np.log10(np.maximum(values, 1e-12))
-        masked = np.ma.masked_invalid(np.where(np.isfinite(values), logs, np.nan))
-        cmap = plot_cmap()
-        image = ax.imshow(masked, aspect="auto", cmap=cmap, vmin=low, vmax=high)
-        ax.set_yticks(range(len(names)), names, fontsize=8)
-        ticks = range(0, len(LEARNING_RATES), 2)
-        ax.set_xticks(ticks, [f"{LEARNING_RATES[i]:.0e}" for i in ticks], fontsize=7, rotation=45)
-        ax.set_xlabel("learning rate α")
-        ax.set_title(title, fontsize=10)
-        fig.colorbar(image, ax=ax, shrink=0.8)
+    _heat_map(fig, axes[0], left, names, f"{task}: log₁₀ (L(θ_T) − L_min)", (-8, 2))
+    _heat_map(fig, axes[1], right, names, "MLP: log₁₀ validation loss", (-1, 1))
     return fig
 
 
-def plot_cmap():
+def _heat_map(fig, ax, values: np.ndarray, names, title: str, limits: tuple[float, float]):
+    """log₁₀ ``values`` (optimizer × α) as an image with a colour bar; non-finite cells grey."""
+    with np.errstate(divide="ignore"):
+        logs = np.log10(np.maximum(values, 1e-12))
+    masked = np.ma.masked_invalid(np.where(np.isfinite(values), logs, np.nan))
+    image = ax.imshow(
+        masked, aspect="auto", cmap=_diverged_grey_cmap(), vmin=limits[0], vmax=limits[1]
+    )
+    ax.set_yticks(range(len(names)), names, fontsize=8)
+    ticks = range(0, len(LEARNING_RATES), 2)
+    ax.set_xticks(ticks, [f"{LEARNING_RATES[i]:.0e}" for i in ticks], fontsize=7, rotation=45)
+    ax.set_xlabel("learning rate α")
+    ax.set_title(title, fontsize=10)
+    fig.colorbar(image, ax=ax, shrink=0.8)
+
+
+def _diverged_grey_cmap():
     """Viridis with grey for diverged (masked) cells."""
     import matplotlib
 
-    cmap = matplotlib.colormaps["viridis"].copy()
-    cmap.set_bad("0.75")
-    return cmap
+    return matplotlib.colormaps["viridis"].with_extremes(bad="0.75")
