@@ -1,17 +1,62 @@
 """The appendix on conventions: the *other* conventions, re-implemented in NumPy.
 
+Contributor map
+===============
+
+:notebook: ``book/conventions.ipynb`` (``from lab import appendix_conventions as cv``)
+:module: ``lab/appendix_conventions.py``, this one module
+:tests: ``tests/test_appendix_conventions.py`` (the replays against our package and
+    optax) and ``tests/test_conventions_against_torch.py`` (the replays against
+    torch.optim itself, in float64)
+
 torch is not a dependency of the book, so each torch.optim rule that differs from
 ours is written out here in a few lines of NumPy, transcribed from the pseudocode
 in the torch.optim documentation (https://pytorch.org/docs/stable/optim.html, one
 page per optimizer).  Each ``torch_*`` function replays a fixed sequence of
-gradients and returns the parameter history; :func:`run_ours` does the same for a
-package (or optax) optimizer, so both conventions see exactly the same gradients.
+gradients and returns the parameter history θ_1 … θ_T, shape (steps, d), float64;
+:func:`run_ours` does the same for a package (or optax) optimizer, so both
+conventions see exactly the same gradients.  The notebook's code cells call these
+in view of the reader and take the largest difference of two histories.
+
+Section by section (notebook heading: functions → what the prose glues and asserts):
+
+*The table*
+    :func:`example_gradients`: the ten gradients the sections replay.
+*RMSprop: where ε sits, and the decay*
+    :func:`torch_rmsprop`, :func:`run_ours` → ``conv_rms_default_diff`` (asserted
+    > 0.05) and ``conv_rms_aligned_diff`` (asserted < 1e-6).
+*Adagrad: the initial accumulator and ε*
+    :func:`torch_adagrad` → ``conv_ada_first_ours``, ``conv_ada_default_diff``,
+    ``conv_ada_aligned_diff``; asserted: torch's first step is −α sign(g₁).
+*Nesterov momentum: look-ahead form vs Sutskever's form*
+    :func:`lookahead_nesterov` → :class:`LookaheadNesterovRun` (``thetas``,
+    ``lookaheads``) against :func:`sutskever_nesterov` → ``conv_nest_theta_diff``
+    (asserted > 0.1), ``conv_nest_lookahead_diff`` (asserted < 1e-6).
+*NAdam: a constant β₁ or a momentum schedule*
+    :func:`nadam_momentum_schedule` (μ₁ is ``conv_nadam_mu1``), :func:`torch_nadam` →
+    ``conv_nadam_diff``, ``conv_nadam_optax_diff``; ``conv_nadam_half_t`` is closed form.
+*AMSGrad: the maximum of what*
+    :func:`torch_amsgrad` → ``conv_ams_diff``, ``conv_ams_optax_diff``.
+*RAdam: the threshold and where ε enters*
+    :func:`radam_rho` (``conv_radam_rho5``, ``conv_radam_rho6``, the first rectified
+    steps ``conv_radam_first_paper`` and ``conv_radam_first_code``), :func:`torch_radam`
+    → ``conv_radam_diff``, ``conv_radam_tiny_ratio``.
+*AdamW: the default decay*
+    :func:`run_ours` on zero gradients → ``conv_adamw_ours``, ``conv_adamw_torch``.
+*Adadelta: the learning rate that flips the sign*
+    :func:`quadratic_losses` → :class:`QuadraticLosses` (``start``, ``end``):
+    ``conv_adadelta_start``, ``conv_adadelta_optax``, ``conv_adadelta_ours``.
+
+The functions take the appendix's fixed arguments and do not check them; the
+optimizers' own constructors in :mod:`optimizers` check theirs.
 
 Notation (the book's): g_t the gradient of step t = 1, 2, …, θ₀ the start,
 m_t and s_t the first and second moments, α the learning rate, ε ``eps``.
 """
 
 from __future__ import annotations
+
+from typing import NamedTuple
 
 import jax
 import jax.numpy as jnp
@@ -20,6 +65,8 @@ import numpy as np
 import optimizers as opt
 
 __all__ = [
+    "LookaheadNesterovRun",
+    "QuadraticLosses",
     "example_gradients",
     "lookahead_nesterov",
     "nadam_momentum_schedule",
@@ -35,18 +82,11 @@ __all__ = [
 ]
 
 
-def _check_grads(grads):
+def _history_start(grads, theta0):
+    """The gradients as a float64 (steps, d) array, and θ₀ (zeros unless given)."""
     grads = np.asarray(grads, dtype=np.float64)
-    if grads.ndim != 2 or grads.shape[0] < 1:
-        raise ValueError(f"grads must have shape (steps, d) with steps >= 1, got {grads.shape}")
-    if not np.all(np.isfinite(grads)):
-        raise ValueError("grads must be finite")
-    return grads
-
-
-def _check_positive(value, name):
-    if not np.isfinite(value) or value <= 0:
-        raise ValueError(f"{name} must be a positive number, got {value}")
+    theta = np.zeros(grads.shape[1]) if theta0 is None else np.array(theta0, dtype=np.float64)
+    return grads, theta
 
 
 def example_gradients(steps: int = 10, dim: int = 3, scale: float = 1.0, seed: int = 0):
@@ -54,9 +94,6 @@ def example_gradients(steps: int = 10, dim: int = 3, scale: float = 1.0, seed: i
 
     Standard normal noise around a mean of 0.5 per coordinate, times ``scale``.
     """
-    if steps < 1 or dim < 1:
-        raise ValueError(f"steps and dim must be >= 1, got steps={steps}, dim={dim}")
-    _check_positive(scale, "scale")
     rng = np.random.default_rng(seed)
     return scale * (0.5 + rng.normal(size=(steps, dim)))
 
@@ -67,7 +104,7 @@ def run_ours(tx, grads, theta0=None):
     Returns the history θ_1, …, θ_T as a float64 array of shape (steps, d); θ₀ defaults
     to zeros.  The gradients are fixed, so only the update rule differs between runs.
     """
-    grads = _check_grads(grads)
+    grads = np.asarray(grads, dtype=np.float64)
     theta = jnp.zeros(grads.shape[1]) if theta0 is None else jnp.asarray(theta0, jnp.float32)
     step = jax.jit(lambda theta, state, g: _step(tx, theta, state, g))
     state = tx.init(theta)
@@ -88,9 +125,7 @@ def torch_rmsprop(grads, lr, alpha=0.99, eps=1e-8, theta0=None):
 
     torch calls the decay ``alpha`` (default 0.99) and puts ε *outside* the root.
     """
-    grads = _check_grads(grads)
-    _check_positive(eps, "eps")
-    theta = np.zeros(grads.shape[1]) if theta0 is None else np.array(theta0, dtype=np.float64)
+    grads, theta = _history_start(grads, theta0)
     s = np.zeros_like(theta)
     history = []
     for g in grads:
@@ -102,9 +137,7 @@ def torch_rmsprop(grads, lr, alpha=0.99, eps=1e-8, theta0=None):
 
 def torch_adagrad(grads, lr, eps=1e-10, initial_accumulator_value=0.0, theta0=None):
     """torch.optim.Adagrad: ``s_t = s_{t−1} + g_t²`` from ``s_0 = 0``, ``θ_t = θ_{t−1} − α g_t/(√s_t + ε)``."""
-    grads = _check_grads(grads)
-    _check_positive(eps, "eps")
-    theta = np.zeros(grads.shape[1]) if theta0 is None else np.array(theta0, dtype=np.float64)
+    grads, theta = _history_start(grads, theta0)
     s = np.full_like(theta, initial_accumulator_value)
     history = []
     for g in grads:
@@ -116,8 +149,6 @@ def torch_adagrad(grads, lr, eps=1e-10, initial_accumulator_value=0.0, theta0=No
 
 def nadam_momentum_schedule(steps, b1=0.9, psi=0.004):
     """torch.optim.NAdam's schedule ``μ_t = β₁ (1 − ½ · 0.96^{t ψ})`` for t = 1, …, steps."""
-    if steps < 1:
-        raise ValueError(f"steps must be >= 1, got {steps}")
     t = np.arange(1, steps + 1)
     return b1 * (1 - 0.5 * 0.96 ** (t * psi))
 
@@ -128,10 +159,8 @@ def torch_nadam(grads, lr, b1=0.9, b2=0.999, eps=1e-8, psi=0.004, theta0=None):
     ``m̄_t = μ_{t+1} m_t / (1 − ∏_{i≤t+1} μ_i) + (1 − μ_t) g_t / (1 − ∏_{i≤t} μ_i)``,
     ``θ_t = θ_{t−1} − α m̄_t / (√ŝ_t + ε)``, with m_t, s_t, ŝ_t as in Adam.
     """
-    grads = _check_grads(grads)
-    _check_positive(eps, "eps")
+    grads, theta = _history_start(grads, theta0)
     mu = nadam_momentum_schedule(len(grads) + 1, b1, psi)
-    theta = np.zeros(grads.shape[1]) if theta0 is None else np.array(theta0, dtype=np.float64)
     m, s, history = np.zeros_like(theta), np.zeros_like(theta), []
     for t, g in enumerate(grads, start=1):
         m = b1 * m + (1 - b1) * g
@@ -147,9 +176,7 @@ def torch_amsgrad(grads, lr, b1=0.9, b2=0.999, eps=1e-8, theta0=None):
 
     ``s^max_t = max(s^max_{t−1}, s_t)``, ``θ_t = θ_{t−1} − α m̂_t / (√(s^max_t/(1 − β₂^t)) + ε)``.
     """
-    grads = _check_grads(grads)
-    _check_positive(eps, "eps")
-    theta = np.zeros(grads.shape[1]) if theta0 is None else np.array(theta0, dtype=np.float64)
+    grads, theta = _history_start(grads, theta0)
     m, s, s_max, history = np.zeros_like(theta), np.zeros_like(theta), np.zeros_like(theta), []
     for t, g in enumerate(grads, start=1):
         m = b1 * m + (1 - b1) * g
@@ -162,8 +189,6 @@ def torch_amsgrad(grads, lr, b1=0.9, b2=0.999, eps=1e-8, theta0=None):
 
 def radam_rho(steps, b2=0.999):
     """RAdam's ``ρ_t = ρ_∞ − 2 t β₂^t / (1 − β₂^t)`` for t = 1, …, steps (float64)."""
-    if steps < 1:
-        raise ValueError(f"steps must be >= 1, got {steps}")
     t = np.arange(1, steps + 1)
     rho_inf = 2 / (1 - b2) - 1
     return rho_inf - 2 * t * b2**t / (1 - b2**t)
@@ -174,11 +199,9 @@ def torch_radam(grads, lr, b1=0.9, b2=0.999, eps=1e-8, theta0=None):
 
     ``θ_t = θ_{t−1} − α m̂_t r_t √(1 − β₂^t) / (√s_t + ε)`` (rectified) or ``− α m̂_t``.
     """
-    grads = _check_grads(grads)
-    _check_positive(eps, "eps")
+    grads, theta = _history_start(grads, theta0)
     rho_inf = 2 / (1 - b2) - 1
     rho = radam_rho(len(grads), b2)
-    theta = np.zeros(grads.shape[1]) if theta0 is None else np.array(theta0, dtype=np.float64)
     m, s, history = np.zeros_like(theta), np.zeros_like(theta), []
     for t, g in enumerate(grads, start=1):
         m = b1 * m + (1 - b1) * g
@@ -194,26 +217,26 @@ def torch_radam(grads, lr, b1=0.9, b2=0.999, eps=1e-8, theta0=None):
     return np.array(history)
 
 
-def _check_quadratic(q_diag, theta0, lr, beta, steps):
-    q_diag = np.asarray(q_diag, dtype=np.float64)
-    theta0 = np.asarray(theta0, dtype=np.float64)
-    if q_diag.shape != theta0.shape:
-        raise ValueError(f"q_diag and theta0 must have the same shape, got {q_diag.shape}")
-    if not 0 <= beta < 1:
-        raise ValueError(f"beta must lie in [0, 1), got {beta}")
-    _check_positive(lr, "lr")
-    if steps < 1:
-        raise ValueError(f"steps must be >= 1, got {steps}")
-    return q_diag, theta0
+class LookaheadNesterovRun(NamedTuple):
+    """Nesterov's original (look-ahead) form on L(θ) = ½ θᵀ diag(q) θ, T steps.
+
+    Attributes:
+        thetas: θ_1 … θ_T, shape (steps, d) (float64).
+        lookaheads: the look-ahead points θ_t + β v_t at which the next gradient is
+            taken, same shape.
+    """
+
+    thetas: np.ndarray
+    lookaheads: np.ndarray
 
 
-def lookahead_nesterov(q_diag, theta0, lr, beta, steps):
+def lookahead_nesterov(q_diag, theta0, lr, beta, steps) -> LookaheadNesterovRun:
     """Nesterov's original form on L(θ) = ½ θᵀ diag(q) θ: the gradient at the look-ahead point.
 
     ``v_t = β v_{t−1} − α ∇L(θ_{t−1} + β v_{t−1})``, ``θ_t = θ_{t−1} + v_t``.
-    Returns (θ_1…θ_T, look-ahead points θ_t + β v_t), each of shape (steps, d).
     """
-    q_diag, theta = _check_quadratic(q_diag, theta0, lr, beta, steps)
+    q_diag = np.asarray(q_diag, dtype=np.float64)
+    theta = np.asarray(theta0, dtype=np.float64)
     v = np.zeros_like(theta)
     thetas, lookaheads = [], []
     for _ in range(steps):
@@ -221,12 +244,11 @@ def lookahead_nesterov(q_diag, theta0, lr, beta, steps):
         theta = theta + v
         thetas.append(theta.copy())
         lookaheads.append(theta + beta * v)
-    return np.array(thetas), np.array(lookaheads)
+    return LookaheadNesterovRun(np.array(thetas), np.array(lookaheads))
 
 
 def sutskever_nesterov(q_diag, theta0, lr, beta, steps):
     """``opt.sgd(α, β, nesterov=True)`` (= optax, torch) on ½ θᵀ diag(q) θ; history (steps, d)."""
-    q_diag, theta0 = _check_quadratic(q_diag, theta0, lr, beta, steps)
     tx = opt.sgd(lr, momentum=beta, nesterov=True)
     theta = jnp.asarray(theta0, jnp.float32)
     q = jnp.asarray(q_diag, jnp.float32)
@@ -239,13 +261,26 @@ def sutskever_nesterov(q_diag, theta0, lr, beta, steps):
     return np.array(history)
 
 
-def quadratic_losses(tx, q_diag, theta0, steps):
-    """Run ``tx`` on L(θ) = ½ θᵀ diag(q) θ (∇L = q ⊙ θ); return (L(θ₀), L(θ_T))."""
-    q_diag, theta0 = _check_quadratic(q_diag, theta0, 1.0, 0.0, steps)
+class QuadraticLosses(NamedTuple):
+    """An optimizer's loss L(θ) = ½ θᵀ diag(q) θ before and after its run.
+
+    Attributes:
+        start: L(θ₀) (float64).
+        end: L(θ_T) after T steps (the float32 run's loss).
+    """
+
+    start: float
+    end: float
+
+
+def quadratic_losses(tx, q_diag, theta0, steps) -> QuadraticLosses:
+    """Run ``tx`` on L(θ) = ½ θᵀ diag(q) θ (∇L = q ⊙ θ) for ``steps`` steps: L(θ₀) and L(θ_T)."""
+    q_diag = np.asarray(q_diag, dtype=np.float64)
+    theta0 = np.asarray(theta0, dtype=np.float64)
     q = jnp.asarray(q_diag, jnp.float32)
     theta = jnp.asarray(theta0, jnp.float32)
     step = jax.jit(lambda theta, state: _step(tx, theta, state, q * theta))
     state = tx.init(theta)
     for _ in range(steps):
         theta, state = step(theta, state)
-    return float(0.5 * q_diag @ theta0**2), float(0.5 * jnp.sum(q * theta**2))
+    return QuadraticLosses(float(0.5 * q_diag @ theta0**2), float(0.5 * jnp.sum(q * theta**2)))
