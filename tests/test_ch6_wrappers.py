@@ -1,4 +1,4 @@
-"""The wrappers chapter's experiments: compositions, formulas against simulation, widgets."""
+"""Chapter 6, wrapper methods (lab.ch6_wrappers): compositions, formulas against simulation, widgets."""
 
 import matplotlib
 
@@ -6,23 +6,26 @@ matplotlib.use("Agg")
 
 import numpy as np
 import pytest
+from matplotlib.figure import Figure
 
 import optimizers as opt
 from lab import ch6_wrappers as wrap
+from lab.ch6_wrappers import composition, digits_runs, slow_weights
 
 
 def test_named_combinations_are_their_one_line_compositions():
     check = wrap.composition_check()
     for name in ("ranger", "ralamb", "ranger_lars", "lamb"):
-        assert check[name] == 0.0, name
-    assert check["ranger_vs_radam"] > 1e-3
+        assert getattr(check, name) == 0.0, name
+    assert check.ranger_vs_radam > 1e-3
+    assert check.steps == 8
 
 
 def test_lookahead_with_k_1_and_unit_slow_step_is_the_inner_optimizer():
     params = {"w": np.ones((3, 2), np.float32)}
-    inner = wrap._run_eagerly(opt.adam(0.1), params, 5)
-    wrapped = wrap._run_eagerly(opt.lookahead(opt.adam(0.1), 1, 1.0), params, 5)
-    assert wrap._largest_difference(inner, wrapped) < 1e-7
+    inner = composition.run_eagerly(opt.adam(0.1), params, 5)
+    wrapped = composition.run_eagerly(opt.lookahead(opt.adam(0.1), 1, 1.0), params, 5)
+    assert composition.largest_difference(inner, wrapped) < 1e-7
 
 
 @pytest.mark.parametrize("k", [1, 3, 20])
@@ -43,68 +46,76 @@ def test_variance_ratio_against_a_direct_ar1_computation():
 
 
 def test_measured_lookahead_variance_matches_the_prediction():
-    numbers = wrap.lookahead_variance_figure().numbers
-    assert numbers["relative_error_k5"] < 0.08
-    assert numbers["relative_error_k20"] < 0.08
+    variance = wrap.lookahead_variance()
+    assert variance.k5.relative_error < 0.08
+    assert variance.k20.relative_error < 0.08
+    assert (variance.k5.sync_period, variance.k20.sync_period) == (5, 20)
+    assert isinstance(wrap.lookahead_variance_figure(variance), Figure)
 
 
 def test_lookahead_path_syncs_every_k_steps():
     run = wrap.lookahead_path(sync_period=4.0, slow_step_size=0.5, learning_rate=0.1)
-    assert run["k"] == 4
+    assert run.sync_period == 4
     # the held params equal the slow weights at each sync, and slow weights only move there
-    np.testing.assert_allclose(run["params"][4::4], run["slow"][4::4], atol=1e-6)
-    moved = np.any(np.diff(run["slow"], axis=0) != 0, axis=1)
+    np.testing.assert_allclose(run.params[4::4], run.slow[4::4], atol=1e-6)
+    moved = np.any(np.diff(run.slow, axis=0) != 0, axis=1)
     steps = np.flatnonzero(moved) + 1
     assert np.all(steps % 4 == 0)
 
 
 def test_lookahead_widget_does_not_recompile():
     widget = wrap.lookahead_widget(frames=None)
-    before = wrap._lookahead_scan._cache_size()
+    assert isinstance(widget.panels, slow_weights.LookaheadPanels)
+    before = slow_weights.lookahead_scan._cache_size()
     for k in (2.0, 7.0, 13.0):
         widget.update(sync_period=k, slow_step_size=0.3, learning_rate=0.05)
-    assert wrap._lookahead_scan._cache_size() == before
+    assert slow_weights.lookahead_scan._cache_size() == before
+    assert isinstance(widget.result, wrap.LookaheadAgainstSGD)
+    assert widget.result.lookahead.sync_period == 13
 
 
 def test_large_batch_claims():
-    numbers = wrap.large_batch_figure().numbers
-    assert min(numbers[k][1] for k in ("sgd", "adam", "lars", "lamb")) > 0.9
-    assert numbers["sgd"][-1] > 0.9 and numbers["adam"][-1] > 0.9
-    assert numbers["lamb"][-1] < 0.85
+    runs = wrap.large_batch_comparison()
+    assert [run.name for run in runs] == ["sgd", "adam", "lars", "lamb"]
+    assert min(run.accuracy[1] for run in runs) > 0.9
+    assert runs.sgd.accuracy[-1] > 0.9 and runs.adam.accuracy[-1] > 0.9
+    assert runs.lamb.accuracy[-1] < 0.85
+    assert isinstance(wrap.large_batch_figure(runs), Figure)
 
 
 def test_large_batch_widget_does_not_recompile():
     widget = wrap.large_batch_widget(frames=None)
-    before = wrap._train_many._cache_size()
+    before = digits_runs.train_many._cache_size()
     widget.update(log2_batch=5.0, alpha_lamb=4e-4)
     widget.update(log2_batch=9.0, alpha_sgd=0.2)
-    assert wrap._train_many._cache_size() == before
+    assert digits_runs.train_many._cache_size() == before
+    assert widget.result.batch_size == 512
+    assert [curve.name for curve in widget.result.curves] == ["sgd", "adam", "lars", "lamb"]
 
 
 def test_trust_ratio_table():
     ratios = wrap.trust_ratios()
-    names = [row[0] for row in ratios["rows"]]
+    names = [row.name for row in ratios.rows]
     assert names == ["layer 1 w", "layer 1 b", "layer 2 w", "layer 2 b"]
-    assert ratios["weight_ratio_spread"] >= 1
+    assert ratios.weight_ratio_spread >= 1
 
 
 def test_rectifier_is_a_warmup_of_about_two_over_one_minus_b2():
-    numbers = wrap.schedules_figure().numbers
-    assert 0.8 < numbers["equivalent_warmup"] / numbers["warmup_length"] < 1.25
-    assert numbers["step_value_500"] == pytest.approx(0.1)
+    schedules = wrap.schedules_and_rectifier()
+    assert 0.8 < schedules.equivalent_warmup / schedules.warmup_length < 1.25
+    assert schedules.step_value_500 == pytest.approx(0.1)
+    assert schedules.values.shape == (len(schedules.labels), 1000)
+    assert isinstance(wrap.schedules_figure(schedules), Figure)
 
 
 def test_bad_input_raises():
+    # large_batch_runs is what exercise wrap-exercise-sqrt invites the reader to call
     with pytest.raises(ValueError, match="name"):
         wrap.large_batch_runs("adagrad")
     with pytest.raises(ValueError, match="base_learning_rate"):
         wrap.large_batch_runs("sgd", -1.0)
     with pytest.raises(ValueError, match="batch_sizes"):
         wrap.large_batch_runs("sgd", 0.1, (4096,))
-    with pytest.raises(ValueError, match="learning_rate"):
-        wrap.lookahead_variance_figure(learning_rate=0.0)
-    with pytest.raises(ValueError, match="steps"):
-        wrap.composition_check(0)
 
 
 def test_square_root_scaling_rescues_lamb_at_the_largest_batch():
@@ -115,11 +126,10 @@ def test_square_root_scaling_rescues_lamb_at_the_largest_batch():
 
 
 def test_warmup_of_one_step_is_no_warmup_and_warmup_changes_the_run():
-    no_warmup = wrap.warmup_runs((0.01,), warmup=1.0)[(0.01, 1.0)][0]
+    no_warmup = wrap.warmup_runs((0.01,), warmup=1.0).losses_warmup[0]
     alpha0 = 0.01 * wrap.BASE_BATCH / wrap.WARMUP_BATCH
     constant = wrap.large_batch_runs("adam", alpha0, (wrap.WARMUP_BATCH,)).losses[0]
     np.testing.assert_array_equal(no_warmup, constant)
     runs = wrap.warmup_runs((0.1,), warmup=50.0)
-    assert not np.allclose(runs[(0.1, 1.0)][0], runs[(0.1, 50.0)][0])
-    with pytest.raises(ValueError, match="warmup"):
-        wrap.warmup_runs((0.1,), warmup=0.0)
+    assert not np.allclose(runs.losses_none[0], runs.losses_warmup[0])
+    assert isinstance(wrap.warmup_figure(runs), Figure)
