@@ -20,6 +20,16 @@ factor, a state that is not carried over).
 The same reports grade the assignments (see ``coursework``): a question's score
 is the fraction of its cases that pass.  :func:`check_optimizer` and
 :func:`check_function` are the general forms, for new questions.
+
+The references are the book's own, never retyped here: the library's optimizers
+(``adam``, ``lamb``, ``scale_by_trust_ratio``, ``lookahead``), the teaching
+variants of :mod:`lab.registry` (``plain_gradient_descent``, ``heavy_ball``,
+``nesterov_momentum``) and the closed forms of :mod:`lab.analysis`.  They are
+those functions themselves, not names looked up in the mutable
+:data:`lab.registry.OPTIMIZERS`, so a student who registers their own ``adam``
+there to try it in a widget is still checked against the library's.  Only the
+*mistakes* are written here: each is a deliberately wrong version of a reference,
+and a student whose updates match one gets its hint.
 """
 
 from __future__ import annotations
@@ -33,11 +43,10 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from lab import analysis
+from lab import analysis, registry
 from optimizers.adaptive import adam, scale_by_adam
 from optimizers.base import GradientTransformation, apply_updates, chain
 from optimizers.lookahead import lookahead
-from optimizers.momentum import sgd
 from optimizers.scaling import scale, scale_by_learning_rate
 from optimizers.tree import global_norm
 from optimizers.trust_ratio import lamb, scale_by_trust_ratio
@@ -524,7 +533,7 @@ def check_gradient_descent(student: Callable[..., GradientTransformation]) -> Re
 
     return check_optimizer(
         student,
-        sgd,
+        registry.plain_gradient_descent,
         [{"learning_rate": 0.1}, {"learning_rate": 0.03}],
         question="gradient descent",
         mistakes=(
@@ -535,6 +544,8 @@ def check_gradient_descent(student: Callable[..., GradientTransformation]) -> Re
 
 
 def _momentum_mistakes(nesterov: bool) -> tuple[Mistake, ...]:
+    """The wrong versions of heavy ball (or of Nesterov): damped, stale, the other one, ascent."""
+
     def dampened(learning_rate, momentum):
         def step(g, v, p, t):
             v = momentum * v + (1 - momentum) * g
@@ -548,11 +559,14 @@ def _momentum_mistakes(nesterov: bool) -> tuple[Mistake, ...]:
 
         return _elementwise(jnp.zeros_like, step)
 
-    def other(learning_rate, momentum):
-        return sgd(learning_rate, momentum=momentum, nesterov=not nesterov)
+    reference, other = (
+        (registry.nesterov_momentum, registry.heavy_ball)
+        if nesterov
+        else (registry.heavy_ball, registry.nesterov_momentum)
+    )
 
     def ascent(learning_rate, momentum):
-        return chain(sgd(learning_rate, momentum=momentum, nesterov=nesterov), scale(-1.0))
+        return chain(reference(learning_rate, momentum), scale(-1.0))
 
     this, that = ("Nesterov", "heavy ball") if nesterov else ("heavy ball", "Nesterov")
     formula = "θ_t = θ_{t−1} − α (g_t + β v_t)" if nesterov else "θ_t = θ_{t−1} − α v_t"
@@ -576,7 +590,7 @@ def check_heavy_ball(student: Callable[..., GradientTransformation]) -> Report:
     """``student(learning_rate, momentum)``: v_t = β v_{t−1} + g_t, θ_t = θ_{t−1} − α v_t."""
     return check_optimizer(
         student,
-        lambda learning_rate, momentum: sgd(learning_rate, momentum=momentum),
+        registry.heavy_ball,
         [{"learning_rate": 0.1, "momentum": 0.9}, {"learning_rate": 0.02, "momentum": 0.5}],
         question="heavy-ball momentum",
         mistakes=_momentum_mistakes(nesterov=False),
@@ -587,7 +601,7 @@ def check_nesterov(student: Callable[..., GradientTransformation]) -> Report:
     """``student(learning_rate, momentum)``: v_t = β v_{t−1} + g_t, θ_t = θ_{t−1} − α (g_t + β v_t)."""
     return check_optimizer(
         student,
-        lambda learning_rate, momentum: sgd(learning_rate, momentum=momentum, nesterov=True),
+        registry.nesterov_momentum,
         [{"learning_rate": 0.1, "momentum": 0.9}, {"learning_rate": 0.02, "momentum": 0.5}],
         question="Nesterov momentum",
         mistakes=_momentum_mistakes(nesterov=True),
@@ -661,8 +675,16 @@ def check_adam(student: Callable[..., GradientTransformation]) -> Report:
 # --------------------------------------------------------------------------
 
 
+_LOOKAHEAD_INNER = {"sgd": (registry.plain_gradient_descent, 0.1), "adam": (adam, 0.05)}
+"""The optimizers Lookahead is checked around: name → (factory, learning rate α)."""
+
+
 def _lookahead_reference(inner: str):
-    base = {"sgd": lambda: sgd(0.1), "adam": lambda: adam(0.05)}[inner]
+    """``(base, make)``: the ``inner`` optimizer, and the library's Lookahead around it."""
+    factory, learning_rate = _LOOKAHEAD_INNER[inner]
+
+    def base():
+        return factory(learning_rate)
 
     def make(sync_period, slow_step_size):
         return lookahead(base(), sync_period, slow_step_size)
@@ -704,7 +726,7 @@ def check_lookahead(student: Callable[..., GradientTransformation]) -> Report:
     the inner state is kept across syncs.
     """
     reports = []
-    for inner in ("sgd", "adam"):
+    for inner in _LOOKAHEAD_INNER:
         base, reference = _lookahead_reference(inner)
 
         def wrapped(sync_period, slow_step_size, base=base):
@@ -807,9 +829,6 @@ def check_lamb(student: Callable[..., GradientTransformation]) -> Report:
     With the package's defaults for the rest (β₁ = 0.9, β₂ = 0.999, ε = 10⁻⁶).
     """
 
-    def reference(learning_rate, weight_decay):
-        return lamb(learning_rate, weight_decay=weight_decay)
-
     def without_decay_in_ratio(learning_rate, weight_decay):
         return chain(
             scale_by_adam(eps=1e-6),
@@ -820,7 +839,7 @@ def check_lamb(student: Callable[..., GradientTransformation]) -> Report:
 
     return check_optimizer(
         student,
-        reference,
+        lamb,
         [
             {"learning_rate": 0.01, "weight_decay": 0.0},
             {"learning_rate": 0.05, "weight_decay": 0.1},

@@ -256,3 +256,17 @@ def test_report_renders_and_serialises():
     assert report.score == 0.5 and not report.ok
     assert report._repr_markdown_().startswith("❌ **Adam: 2 of 4 cases pass.**")
     assert report.as_dict()["score"] == 0.5
+
+
+def test_registering_an_optimizer_does_not_change_the_reference(monkeypatch):
+    """A student may register their own Adam in the registry to try it in a widget."""
+    from lab import registry
+
+    wrong = hand_written_adam(bias_correction=False)
+    monkeypatch.setitem(registry.OPTIMIZERS, "adam", wrong)
+    monkeypatch.setitem(
+        registry.OPTIMIZERS, "sgd", lambda learning_rate: opt.sgd(2 * learning_rate)
+    )
+    assert not checks.check_adam(wrong).ok
+    assert checks.check_adam(hand_written_adam()).ok
+    assert checks.check_lookahead(opt.lookahead).ok
