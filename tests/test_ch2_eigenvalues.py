@@ -1,4 +1,5 @@
-"""The eigenvalue chapter's experiments: predictions match runs, widgets never recompile."""
+"""Chapter 2 (``lab.ch2_eigenvalues``, ``book/eigenvalues.ipynb``): predictions match runs,
+widgets never recompile."""
 
 import math
 import warnings
@@ -46,15 +47,23 @@ def test_stability_edge_at_two_over_lambda_max():
 
 
 def test_static_figures_have_their_panels():
-    assert len(eig.zigzag_figure().axes) == 2
-    fig, runs = eig.eigenbasis_figure((0.1, 0.15, 0.21))
-    assert len(fig.axes) == 3 and len(runs) == 3
+    assert len(eig.zigzag_figure(eig.eigenbasis_run(), steps=12).axes) == 2
+    runs = [eig.eigenbasis_run(learning_rate=a) for a in (0.1, 0.15, 0.21)]
+    fig = eig.eigenbasis_figure(runs)
+    assert len(fig.axes) == 3
     assert isinstance(fig, plot.NotebookFigure)
+    assert len(eig.eigenbasis_figure(runs[:1]).axes) == 1
 
 
 @pytest.fixture(scope="module")
 def eigenvalue_widget():
     return eig.eigenvalue_widget()
+
+
+def test_widget_figures_are_panels(eigenvalue_widget, rate_widget):
+    for widget, kind in ((eigenvalue_widget, eig.EigenvaluePanels), (rate_widget, eig.RatePanels)):
+        assert isinstance(widget.panels, kind) and isinstance(widget.panels, plot.Panels)
+        assert widget.panels.figure is widget.figure
 
 
 def test_eigenvalue_widget_shows_the_figure_at_the_default_values(eigenvalue_widget):
@@ -195,7 +204,9 @@ def test_learning_rate_sweep_finds_the_edge(network):
     assert sweep.monotone()[0]
     assert np.isfinite(sweep.final_sharpness[:2]).all() and np.isnan(sweep.final_sharpness[2])
     assert compilation_count() - compiled <= 1  # one program for the whole grid
-    assert len(eig.sweep_figure(sweep, network).axes) == 2
+    assert sweep.initial_sharpness == network.sharpness.eigenvalue
+    assert sweep.predicted == pytest.approx(network.predicted_learning_rate)
+    assert len(eig.sweep_figure(sweep).axes) == 2
 
 
 def test_cross_entropy_sweep_uses_nn_train(network):
@@ -216,22 +227,16 @@ def test_squared_error_loss_is_half_the_mean_squared_norm(network):
 @pytest.mark.parametrize(
     ("call", "error", "argument"),
     [
-        (lambda: eig.eigenbasis_run(learning_rate=-0.1), ValueError, "learning_rate"),
-        (lambda: eig.eigenbasis_run(learning_rate="0.1"), TypeError, "learning_rate"),
-        (lambda: eig.eigenbasis_run(steps=0), ValueError, "steps"),
         (lambda: eig.eigenbasis_run(eigenvalues=(1.0,)), ValueError, "eigenvalues"),
-        (lambda: eig.rate_run(0.5, 1.0), ValueError, "condition_number"),
-        (lambda: eig.rate_run(10.0, 1.0, tol=1.5), ValueError, "tol"),
-        (lambda: eig.iterations_sweep((0.5,)), ValueError, "condition_numbers"),
-        (lambda: eig.iterations_sweep(dim=1), ValueError, "dim"),
+        (lambda: eig.eigenvalue_widget(steps=0), ValueError, "steps"),
+        (lambda: eig.eigenvalue_widget(learning_rate=5.0), ValueError, "value"),
+        (lambda: eig.rate_widget(tol=1.5), ValueError, "tol"),
+        (lambda: eig.rate_widget(tol=0.0), ValueError, "tol"),
+        (lambda: eig.rate_widget(condition_number=0.5), ValueError, "value"),
         (lambda: eig.network_problem(examples=10**6), ValueError, "examples"),
+        (lambda: eig.network_problem(examples=1), ValueError, "examples"),
     ],
 )
 def test_bad_input_names_the_argument(call, error, argument):
     with pytest.raises(error, match=argument):
         call()
-
-
-def test_sweep_factors_must_increase(network):
-    with pytest.raises(ValueError, match="factors"):
-        eig.learning_rate_sweep(network, factors=(2.0, 1.0), steps=5)
