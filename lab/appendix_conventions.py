@@ -1,7 +1,6 @@
 """The appendix on conventions: the *other* conventions, re-implemented in NumPy.
 
-Contributor map
-===============
+Contributor map:
 
 :notebook: ``book/conventions.ipynb`` (``from lab import appendix_conventions as cv``)
 :module: ``lab/appendix_conventions.py``, this one module

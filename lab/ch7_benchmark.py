@@ -1,7 +1,6 @@
 """Chapter 7, *Choosing an optimizer*: one benchmark, several views.
 
-Contributor map
-===============
+Contributor map:
 
 :notebook: ``book/benchmark.ipynb`` (``from lab import ch7_benchmark as bench``)
 :module: ``lab/ch7_benchmark.py``, this one module (under 800 lines, and the exercise
@@ -47,8 +46,9 @@ Section by section (notebook heading: computation → what the prose glues and a
     :func:`sensitivity_figure` (``bench_heatmap``); :func:`alpha_sensitivity` →
     :class:`AlphaSensitivity`: ``widths`` (the ``bench_width_*`` numbers; asserted:
     Adam wider than SGD on Beale, AdaBound and AMSBound the widest on both landscapes,
-    no other method above half a decade on Rosenbrock), ``adabound_finals`` (its
-    length is ``bench_adabound_small_alpha``; asserted equal to three digits).
+    no other method above half a decade on Rosenbrock), ``small_alphas`` (how many:
+    ``bench_adabound_small_alpha``) and ``adabound_finals`` (asserted equal there to
+    three digits).
 *Exercises*
     the tuning budget: :func:`sweep_tasks` for Adam with β₁ = 0.5, registered under a
     new name (``bench_adam_b05_final`` against ``bench_adam_b09_final``).
