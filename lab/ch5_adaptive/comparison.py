@@ -1,0 +1,200 @@
+"""Comparing them all: any subset of the chapter's methods on any landscape, each with its α."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Sequence
+from typing import NamedTuple
+
+import ipywidgets
+from matplotlib.lines import Line2D
+from matplotlib.text import Text
+
+from lab import plot, widgets
+from lab.ch5_adaptive.landscapes import (
+    LANDSCAPES,
+    LEARNING_RATES,
+    METHODS,
+    STEPS,
+    landscape,
+    run_on_landscape,
+)
+from lab.trajectory import Trajectory
+from optimizers.validation import as_whole
+
+__all__ = ["COMPARED", "ComparisonPanels", "ComparisonRuns", "RunArtists", "comparison_widget"]
+
+COMPARED = tuple(name for name in METHODS if name != "adam_no_correction")
+"""The methods the comparison widget offers (every optimizer of the chapter, SGD and momentum)."""
+
+
+class ComparisonRuns(NamedTuple):
+    """What the comparison widget shows.
+
+    Attributes:
+        where: the landscape (one of :data:`~lab.ch5_adaptive.landscapes.LANDSCAPES`).
+        runs: label such as ``"Adam (α = 0.1)"`` → the method's run of
+            :data:`~lab.ch5_adaptive.landscapes.STEPS` steps, in the order of the menu.
+    """
+
+    where: str
+    runs: dict[str, Trajectory]
+
+
+class RunArtists(NamedTuple):
+    """The artists of one run in the comparison: its path, its loss curve, its divergence text."""
+
+    path: plot.TrajectoryArtists
+    curve: Line2D
+    message: Text
+
+
+class ComparisonPanels(plot.Panels):
+    """Contours and paths of the chosen methods beside their loss curves.
+
+    A new landscape redraws the contours; a new choice of methods replaces the
+    lines; a new learning rate only moves existing lines.
+
+    Attributes:
+        plane: the contour axes; losses: the loss-curve axes.
+        where: the landscape drawn.
+        artists: label → the :class:`RunArtists` of that run.
+    """
+
+    def __init__(self):
+        self.figure, (self.plane, self.losses) = plot.figure(ncols=2, width=4.4, height=3.7)
+        self.where: str | None = None
+        self.artists: dict[str, RunArtists] = {}
+        self.losses.set_title("L(θ_t) − L_min", fontsize=10)
+        self.losses.set_xlabel("step t")
+        self.losses.set_yscale("log")
+        self.losses.set_xlim(0, STEPS)
+
+    def _set_landscape(self, where: str) -> None:
+        self._remove_runs()
+        self.plane.clear()
+        plot.contour(self.plane, landscape(where))
+        self.plane.set_title(where, fontsize=10)
+        self.where = where
+
+    def _remove_runs(self) -> None:
+        for artists in self.artists.values():
+            for artist in (artists.path.path, artists.path.end, artists.curve, artists.message):
+                if artist.axes is not None:
+                    artist.remove()
+        self.artists = {}
+
+    def _add_runs(self, runs: dict[str, Trajectory]) -> None:
+        self._remove_runs()
+        for row, (label, run) in enumerate(runs.items()):
+            color = plot.color(row)
+            self.artists[label] = RunArtists(
+                path=plot.trajectory_line(self.plane, run, label, color),
+                curve=self.losses.plot([], [], color=color, lw=1.5, label=label)[0],
+                message=plot.divergence_message(self.plane, run, label, color=color, row=row),
+            )
+        legend = self.losses.get_legend()
+        if legend is not None:
+            legend.remove()
+        if runs:
+            self.losses.legend(fontsize=8, loc="lower left", framealpha=0.9)
+
+    def create(self, result: ComparisonRuns) -> None:
+        self._set_landscape(result.where)
+        self._add_runs(result.runs)
+
+    def update(self, result: ComparisonRuns) -> None:
+        if result.where != self.where:
+            self._set_landscape(result.where)
+        if list(result.runs) != list(self.artists):
+            self._add_runs(result.runs)
+        min_value = landscape(result.where).min_value
+        for label, run in result.runs.items():
+            artists = self.artists[label]
+            plot.update_trajectory_line(artists.path, run)
+            plot.update_loss_curve(artists.curve, run, min_value)
+            plot.update_divergence_message(artists.message, run, label)
+        if result.runs:
+            plot.set_loss_axis_limits(self.losses, [a.curve for a in self.artists.values()])
+
+
+def _label(name: str) -> str:
+    return METHODS[name][0]
+
+
+def _alpha_sliders() -> dict[str, ipywidgets.FloatLogSlider]:
+    """``alpha_<name>`` → a log slider for each method's α, from its :data:`LEARNING_RATES`."""
+    sliders = {}
+    for name in COMPARED:
+        slider = widgets.log_slider(f"α {_label(name)}", LEARNING_RATES[name], -4, 1)
+        slider.layout.width = "330px"
+        slider.style.description_width = "120px"
+        sliders[f"alpha_{name}"] = slider
+    return sliders
+
+
+def _check_choice(methods: Sequence[str], where: str) -> None:
+    for name in methods:
+        if name not in COMPARED:
+            raise ValueError(f"methods must be among {', '.join(COMPARED)}; got {name!r}")
+    if where not in LANDSCAPES:
+        raise ValueError(f"where must be one of {', '.join(LANDSCAPES)}; got {where!r}")
+
+
+def comparison_widget(
+    methods: Sequence[str] = ("sgd", "adagrad", "rmsprop", "adam"),
+    where: str = "Rosenbrock",
+    static: str = "alpha_adam",
+    frames: int | None = 9,
+) -> widgets.Interactive:
+    """The section "Comparing them all": any subset of the methods on any landscape.
+
+    Controls: ``methods`` (a multiple selection), ``where`` (the landscape) and
+    ``alpha_<name>`` (a log slider per method, from :data:`LEARNING_RATES`; the
+    sliders of unselected methods are hidden).  Every run is
+    :func:`~lab.ch5_adaptive.landscapes.run_on_landscape`, as in the figures: a
+    method compiles once, at its first run; landscapes and learning rates are
+    data.  The rendered site explores ``static`` over ``frames`` values (9 over
+    α's five decades), precomputed here; ``None`` leaves it to the first display.
+    The widget's ``panels`` is its :class:`ComparisonPanels`.
+    """
+    _check_choice(methods, where)
+    chooser = ipywidgets.SelectMultiple(
+        options=[(_label(n), n) for n in COMPARED], value=tuple(methods), rows=7,
+        description="methods", style={"description_width": "70px"},
+        layout={"width": "260px"},
+    )  # fmt: skip
+    dropdown = ipywidgets.Dropdown(
+        options=list(LANDSCAPES), value=where, description="landscape",
+        style={"description_width": "70px"}, layout={"width": "320px"},
+    )  # fmt: skip
+    sliders = _alpha_sliders()
+    panels = ComparisonPanels()
+
+    # a slider move changes one method's α: the other runs are remembered, not redone
+    remembered_run = functools.lru_cache(maxsize=256)(run_on_landscape)
+
+    def compute(methods, where, **alphas) -> ComparisonRuns:
+        runs = {}
+        for name in methods:
+            alpha = float(alphas[f"alpha_{name}"])
+            runs[f"{_label(name)} (α = {alpha:.3g})"] = remembered_run(name, where, alpha)
+        return ComparisonRuns(where, runs)
+
+    def show_chosen_sliders(change=None) -> None:
+        for name in COMPARED:
+            shown = name in chooser.value
+            sliders[f"alpha_{name}"].layout.display = None if shown else "none"
+
+    controls = {"methods": chooser, "where": dropdown, **sliders}
+    widget = widgets.interactive(compute, panels.draw, controls, panels.figure, static=static)
+    chooser.observe(show_chosen_sliders, names="value")
+    show_chosen_sliders()
+    grid = ipywidgets.GridBox(
+        list(sliders.values()), layout={"grid_template_columns": "repeat(2, 340px)"}
+    )
+    widget.widget.children = (ipywidgets.HBox([chooser, dropdown]), grid, widget.output)
+    widget.panels = panels
+    if frames is not None:
+        widget.static_html(frames=as_whole(frames, "frames", 2))
+    return widget
