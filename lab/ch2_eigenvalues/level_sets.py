@@ -73,10 +73,12 @@ def decay_lines(ax, run: EigenbasisRun, legend: str | None = "full") -> dict[str
     t = np.arange(run.measured.shape[0])
     artists: dict[str, list] = {"predicted": [], "measured": []}
     for i, color in enumerate((SLOW, FAST)):
+        predicted = rf"predicted $|1-\alpha\lambda_{i + 1}|^t\,|z_{{0,{i + 1}}}|$"
         (line,) = ax.plot(t, log_magnitude(run.predicted[:, i]), color=color, linewidth=1.6,
-                          label=rf"predicted $|1-\alpha\lambda_{i + 1}|^t\,|z_{{0,{i + 1}}}|$")  # fmt: skip
-        (dots,) = ax.plot(t, log_magnitude(run.measured[:, i]), "o", color=color, markersize=3.5,
-                          markerfacecolor="white", label=rf"measured $|z_{{t,{i + 1}}}|$")  # fmt: skip
+                          label=predicted)  # fmt: skip
+        (dots,) = ax.plot(t, log_magnitude(run.measured[:, i]), "o", color=color,
+                          markersize=3.5, markerfacecolor="white",
+                          label=rf"measured $|z_{{t,{i + 1}}}|$")  # fmt: skip
         artists["predicted"].append(line)
         artists["measured"].append(dots)
     _style_decay_axes(ax, t[-1])

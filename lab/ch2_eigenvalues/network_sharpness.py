@@ -1,9 +1,10 @@
-"""The chapter's network and its sharpness λ_max (section "Beyond quadratics: the sharpness of a network").
+"""The chapter's network and its sharpness λ_max.
 
-An MLP 64–32–10 (tanh) on 512 digits, trained on the squared error to one-hot
-targets; λ_max of its Hessian at θ₀ by power iteration on Hessian-vector
-products (:func:`lab.curvature.largest_eigenvalue`), and a dense check on a
-narrower network (the exercise "eig-exercise-dense").
+Section "Beyond quadratics: the sharpness of a network".  An MLP 64–32–10 (tanh)
+on 512 digits, trained on the squared error to one-hot targets; λ_max of its
+Hessian at θ₀ by power iteration on Hessian-vector products
+(:func:`lab.curvature.largest_eigenvalue`), and a dense check on a narrower
+network (the exercise "eig-exercise-dense").
 """
 
 from __future__ import annotations
@@ -33,7 +34,11 @@ POWER_ITERATIONS = 100
 
 
 def squared_error_loss(params, x, targets):
-    """``L(θ) = 1/n Σᵢ ½ ‖MLP_θ(xᵢ) − yᵢ‖²`` with one-hot targets yᵢ (the logits regress on them)."""
+    """``L(θ) = 1/n Σᵢ ½ ‖MLP_θ(xᵢ) − yᵢ‖²`` with one-hot targets yᵢ.
+
+    The logits regress on the targets, so the curvature does not fade as the network
+    becomes confident.
+    """
     residuals = nn.mlp_apply(params, x) - targets
     return 0.5 * jnp.mean(jnp.sum(residuals**2, axis=1))
 

@@ -1,8 +1,9 @@
-"""The rate widget: ρ(α) = max_i |1 − αλᵢ| and the steps to a tolerance (section "The best learning rate").
+"""The rate widget: ρ(α) = max_i |1 − αλᵢ| and the steps to a tolerance.
 
-With λ_max = 1 and λ_min = 1/κ, :func:`rate_run` runs gradient descent on the 2-D
-quadratic and counts the steps to ``‖θ_t‖ ≤ tol ‖θ₀‖``; :class:`RatePanels` draws
-the V-shaped rate function and the count against κ.  Also here: the two small
+Section "The best learning rate".  With λ_max = 1 and λ_min = 1/κ,
+:func:`rate_run` runs gradient descent on the 2-D quadratic and counts the steps
+to ``‖θ_t‖ ≤ tol ‖θ₀‖``; :class:`RatePanels` draws the V-shaped rate function
+and the count against κ.  Also here: the two small
 formulas the section "How many steps?" reuses, :func:`rate_function` and
 :func:`steps_to_tolerance`.
 """
