@@ -53,8 +53,9 @@ Submodules (each re-exported here):
 
 What the prose glues and asserts, section by section:
 
-* "Dividing by the gradient's own size": :func:`largest_stable_learning_rate` per
-  landscape; ``LandscapeComparison.gaps`` of SGD and Adam.
+* "Dividing by the gradient's own size": :data:`STEPS`, :data:`LEARNING_RATES`,
+  :func:`largest_stable_learning_rate` per landscape; ``LandscapeComparison.gaps`` of
+  SGD and Adam.
 * "Adagrad: accumulate the squares": ``SparseFeatureRuns`` ``batch_size, steps,
   frequency, curvature_rare, sgd_error_rare, adagrad_error_rare, adagrad_rate_common,
   adagrad_rate_rare, rate_ratio``.
@@ -75,10 +76,14 @@ What the prose glues and asserts, section by section:
   ``OnlineRun.x`` of the paper's uncorrected Adam; ``LandscapeComparison.gaps`` of
   Adam, AdaMax, Nadam, AMSGrad.
 * "AdamW: decoupled weight decay": ``L2VersusDecoupled`` ``sgd, adam``;
-  ``DigitsWeightDecay`` (all fields but ``learning_rate``, ``weight_decay``).
-* "RAdam: rectifying the early variance": ``RadamRectification`` (the switch steps,
-  ρ_t and r_t there, ``t_r_half``, the variances); ``RadamCheck`` ``before, after,
-  switch``; ``LandscapeComparison.gaps`` of Adam and RAdam at two α.
+  ``DigitsWeightDecay`` ``blank_pixels, steps, predicted_adamw_blank, adamw_blank,
+  adam_l2_blank, adamw_other, adam_l2_other, adamw_accuracy, adam_l2_accuracy,
+  no_decay_blank_change``.
+* "RAdam: rectifying the early variance": ``RadamRectification`` ``paper_step,
+  code_step, rho_before_paper_step, rho_paper_step, rho_code_step, r_paper_step,
+  r_code_step, r_1000, t_r_half, variance_1, variance_10, variance_last, mc_steps,
+  rectified_max, variance_limit``; ``RadamCheck`` ``before, after, switch``;
+  ``LandscapeComparison.gaps`` of Adam and RAdam at two α.
 * "AdaBound and AMSBound: from Adam to SGD": ``BoundedRates`` ``lower_1, upper_1,
   within_10_percent, steps, lower_end, upper_end, update_difference, raw_end,
   clipped_end, clipped_fraction_end``; :func:`adabound_bounds`;

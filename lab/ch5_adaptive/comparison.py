@@ -50,7 +50,7 @@ class RunArtists(NamedTuple):
 
 
 class ComparisonPanels(plot.Panels):
-    """Contours and paths of the chosen methods beside their loss curves.
+    """The figure of "Comparing them all": contours and paths beside the loss curves.
 
     A new landscape redraws the contours; a new choice of methods replaces the
     lines; a new learning rate only moves existing lines.
@@ -141,6 +141,22 @@ def _check_choice(methods: Sequence[str], where: str) -> None:
         raise ValueError(f"where must be one of {', '.join(LANDSCAPES)}; got {where!r}")
 
 
+def _choice_controls(
+    methods: Sequence[str], where: str
+) -> tuple[ipywidgets.SelectMultiple, ipywidgets.Dropdown]:
+    """The menu of methods (several may be chosen) and the landscape's drop-down."""
+    chooser = ipywidgets.SelectMultiple(
+        options=[(_label(n), n) for n in COMPARED], value=tuple(methods), rows=7,
+        description="methods", style={"description_width": "70px"},
+        layout={"width": "260px"},
+    )  # fmt: skip
+    dropdown = ipywidgets.Dropdown(
+        options=list(LANDSCAPES), value=where, description="landscape",
+        style={"description_width": "70px"}, layout={"width": "320px"},
+    )  # fmt: skip
+    return chooser, dropdown
+
+
 def comparison_widget(
     methods: Sequence[str] = ("sgd", "adagrad", "rmsprop", "adam"),
     where: str = "Rosenbrock",
@@ -159,15 +175,7 @@ def comparison_widget(
     The widget's ``panels`` is its :class:`ComparisonPanels`.
     """
     _check_choice(methods, where)
-    chooser = ipywidgets.SelectMultiple(
-        options=[(_label(n), n) for n in COMPARED], value=tuple(methods), rows=7,
-        description="methods", style={"description_width": "70px"},
-        layout={"width": "260px"},
-    )  # fmt: skip
-    dropdown = ipywidgets.Dropdown(
-        options=list(LANDSCAPES), value=where, description="landscape",
-        style={"description_width": "70px"}, layout={"width": "320px"},
-    )  # fmt: skip
+    chooser, dropdown = _choice_controls(methods, where)
     sliders = _alpha_sliders()
     panels = ComparisonPanels()
 

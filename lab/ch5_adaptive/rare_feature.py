@@ -75,7 +75,7 @@ class SparseFeatureRuns(NamedTuple):
         steps: the steps shown, t = 0 … ``steps`` (of runs of :data:`SPARSE_STEPS`).
         batch_size: examples per mini-batch (:data:`SPARSE_BATCH`).
         frequency: the fraction of examples whose rare feature x₂ is 1.
-        curvature_rare: the mean of x₂², the loss's curvature along θ₂ (so κ ≈ 1/it).
+        curvature_rare: the mean of x₂², the loss's curvature along θ₂ (κ ≈ 1/curvature_rare).
         sgd_params, adagrad_params: θ_0 … θ_steps, shape ``(steps + 1, 2)``.
         adagrad_rates: Adagrad's α/√(s_t + ε) after steps 1 … ``steps``, shape ``(steps, 2)``.
         sgd_error_common, sgd_error_rare: SGD's |θ_i − θ*_i| at the last step shown, i = 1, 2.
