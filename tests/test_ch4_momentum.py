@@ -1,4 +1,5 @@
-"""The momentum chapter's experiments: the forms agree, the theory matches the runs, widgets are fast."""
+"""Chapter 4, "Momentum" (lab.ch4_momentum): the forms agree, the theory matches the runs,
+the figures draw their results, and the widgets are fast."""
 
 import math
 
@@ -69,6 +70,15 @@ def test_velocity_under_a_constant_gradient(momentum):
     np.testing.assert_allclose(v, (1 - momentum**t) / (1 - momentum), rtol=1e-5)
 
 
+def test_moving_average_holds_the_measured_and_predicted_build_up():
+    average = mom.moving_average((0.5, 0.9), steps=40)
+    assert average.velocities.shape == average.predicted.shape == (2, 40)
+    np.testing.assert_allclose(average.velocities[1], mom.velocity_buildup(0.9, 40))
+    np.testing.assert_allclose(average.velocities, average.predicted, rtol=1e-5)
+    np.testing.assert_allclose(average.weights[0, :3], [1, 0.5, 0.25])
+    np.testing.assert_allclose(average.windows, [2, 10])
+
+
 # --------------------------------------------------------------------------
 # The quadratic theory
 # --------------------------------------------------------------------------
@@ -115,10 +125,11 @@ def test_phase_diagram_finds_polyaks_optimum():
     diagram = mom.phase_diagram((0.4, 4.0))
     alpha, beta = analysis.optimal_momentum(PARABOLOID)
     rate = analysis.momentum_rate(PARABOLOID, alpha, beta)
-    best_alpha, best_beta, best_rate = diagram.best
-    assert rate - 1e-9 <= best_rate < rate + 0.01
-    assert best_alpha == pytest.approx(alpha, abs=0.02)
-    assert best_beta == pytest.approx(beta, abs=0.02)
+    best = diagram.best
+    assert rate - 1e-9 <= best.rate < rate + 0.01
+    assert best.learning_rate == pytest.approx(alpha, abs=0.02)
+    assert best.momentum == pytest.approx(beta, abs=0.02)
+    assert tuple(best) == (best.learning_rate, best.momentum, best.rate)
     assert diagram.rates.shape == (diagram.momenta.size, diagram.learning_rates.size)
 
 
@@ -131,7 +142,7 @@ def test_nesterov_grid_optimum_is_lessards_and_slower_than_polyaks():
     grid = mom.phase_diagram(
         (0.4, 4.0), np.linspace(0.2, 0.4, 201), np.linspace(0, 0.9, 226), nesterov=True
     )
-    assert rate - 1e-9 <= grid.best[2] < rate + 0.01
+    assert rate - 1e-9 <= grid.best.rate < rate + 0.01
     assert analysis.momentum_rate(PARABOLOID, *analysis.optimal_momentum(PARABOLOID)) < rate
 
 
@@ -141,25 +152,30 @@ def test_nesterov_grid_optimum_is_lessards_and_slower_than_polyaks():
 def test_measured_rates_at_the_optimum(eigenvalues, window):
     run = mom.optimum_run(eigenvalues)
     assert run.max_relative_error < 1e-2
-    measured, low, high = run.window(*window)
-    assert low <= measured <= high * (1 + 1e-4)
-    gd_steps, hb_steps = run.steps_to(1e-6)
+    measured = run.window(*window)
+    assert (measured.start, measured.stop) == window
+    assert measured.low == run.rate
+    assert measured.low <= measured.measured <= measured.high * (1 + 1e-4)
+    reached = run.steps_to(1e-6)
     summary = mom.iteration_summary(run.kappa)
-    assert abs(gd_steps - summary["gd_steps"]) <= 1
-    assert summary["momentum_steps"] <= hb_steps < 1.5 * summary["momentum_steps"]
+    assert abs(reached.gd - summary.gd_steps) <= 1
+    assert summary.momentum_steps <= reached.heavy_ball < 1.5 * summary.momentum_steps
 
 
 def test_iteration_summary_for_kappa_100():
     summary = mom.iteration_summary(100.0)
-    assert summary["gd_rate"] == pytest.approx(99 / 101)
-    assert summary["momentum_rate"] == pytest.approx(9 / 11)
-    assert summary["gd_steps"] == 691
-    assert summary["momentum_steps"] == 69
+    assert summary.gd_rate == pytest.approx(99 / 101)
+    assert summary.momentum_rate == pytest.approx(9 / 11)
+    assert summary.gd_steps == 691
+    assert summary.momentum_steps == 69
+    assert isinstance(summary.gd_steps, int) and isinstance(summary.momentum_steps, int)
 
 
 def test_stability_check_between_the_two_edges():
-    assert mom.stability_check(0.6, 0.3) == {"gd": True, "heavy_ball": False}
-    assert mom.stability_check(0.45, 0.3) == {"gd": False, "heavy_ball": False}
+    beyond = mom.stability_check(0.6, 0.3)
+    assert (beyond.gd_diverged, beyond.heavy_ball_diverged) == (True, False)
+    within = mom.stability_check(0.45, 0.3)
+    assert (within.gd_diverged, within.heavy_ball_diverged) == (False, False)
 
 
 # --------------------------------------------------------------------------
@@ -181,7 +197,18 @@ def test_noise_floor_prediction_reduces_to_sgd_and_scales_like_the_effective_rat
 @pytest.mark.parametrize("momentum", [0.0, 0.9])
 def test_measured_noise_floor_matches_the_prediction(momentum):
     floor = mom.noise_floor(0.01, momentum)
+    assert isinstance(floor, mom.HeavyBallNoiseFloor)
     assert abs(floor.measured - floor.predicted) < 3 * floor.standard_error + 0.15 * floor.predicted
+
+
+def test_noise_runs_heavy_ball_settles_like_sgd_at_the_effective_rate():
+    runs = mom.noise_runs(0.01, 0.9, momenta=(0.0,))
+    assert 0.7 < runs.heavy_ball_floor / runs.effective_floor < 1.4
+    assert runs.heavy_ball_floor > 4 * runs.sgd_floor
+    problem = mom.noise_problem()
+    assert runs.sgd_floor == mom.mean_excess_loss(runs.sgd, problem.min_value, mom.FLOOR_FROM)
+    assert [f.momentum for f in runs.floors] == [0.0]
+    assert len(mom.noise_figure(runs).axes) == 2
 
 
 def test_double_well_minima_are_stationary_and_ordered():
@@ -202,11 +229,10 @@ def test_saddle_growth_factors_match_the_roots():
 
 def test_escape_and_overshoot():
     runs = mom.escape_runs(0.1, 0.8)
-    gd, heavy = runs.right
-    assert runs.final_well("right") == {gd: "shallow", heavy: "deep"}
-    assert runs.final_well("left") == {gd: "deep", heavy: "shallow"}
-    escape = list(runs.saddle_escape.values())
-    assert escape[1] < escape[0] / 2
+    assert (runs.gd_right_well, runs.heavy_ball_right_well) == ("shallow", "deep")
+    assert (runs.gd_left_well, runs.heavy_ball_left_well) == ("deep", "shallow")
+    assert runs.heavy_ball_escape < runs.gd_escape / 2
+    assert len(runs.saddle) == len(runs.right) == len(runs.left) == 2
 
 
 def test_basin_sweep_starts_with_gradient_descent():
@@ -221,16 +247,27 @@ def test_basin_sweep_starts_with_gradient_descent():
 
 
 def test_static_figures():
-    assert len(mom.averaging_figure().axes) == 2
-    fig, _ = mom.phase_figure()
+    assert len(mom.averaging_figure(mom.moving_average()).axes) == 2
+    fig = mom.phase_figure(mom.phase_diagram())
     assert isinstance(fig, plot.NotebookFigure) and len(fig.axes) == 3  # two panels, a colorbar
-    fig, run = mom.rates_figure()
-    assert len(fig.axes) == 1 and run.kappa == 100
-    assert len(mom.nesterov_rate_figure().axes) == 1
+    run = mom.optimum_run((1.0, 100.0), start=(-4.0, 3.0))
+    assert len(mom.rates_figure(run).axes) == 1 and run.kappa == 100
+    assert len(mom.nesterov_rate_figure(mom.rate_curves()).axes) == 1
+
+
+def test_rate_curves_mark_the_paraboloids_directions():
+    curves = mom.rate_curves(momentum=0.9, learning_rate=0.3)
+    np.testing.assert_allclose(curves.directions, [0.12, 1.2])
+    assert curves.nesterov_edge == pytest.approx(3.8 / 2.8)
+    assert curves.nesterov_directions[1] < curves.heavy_ball_directions[1]
+    assert mom.nesterov_rate(PARABOLOID, 0.3, 0.9) == pytest.approx(
+        float(curves.nesterov_directions.max())
+    )
 
 
 def test_escape_figure_has_four_panels():
-    fig, _, sweep = mom.escape_figure()
+    sweep = mom.basin_sweep()
+    fig = mom.escape_figure(mom.escape_runs(), sweep)
     assert len(fig.axes) == 4
     assert sweep.momenta.size == sweep.right.size == sweep.left.size
 
@@ -246,6 +283,7 @@ def direction_widget():
 
 
 def test_direction_widget_shows_its_figure(direction_widget):
+    assert isinstance(direction_widget.panels, plot.Panels)
     (shown,) = direction_widget.output.outputs
     assert shown["data"]["image/png"] == plot.png_base64(direction_widget.figure)
     assert set(direction_widget.controls) == {"step", "momentum"}
@@ -296,25 +334,22 @@ def test_valley_widget_shows_momentum_beating_gradient_descent():
 
 
 # --------------------------------------------------------------------------
-# Bad input
+# Bad input, where a reader passes their own values (exercises, widget builders)
 # --------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
     ("call", "error", "argument"),
     [
-        (lambda: mom.forms_check(learning_rate=-0.1), ValueError, "learning_rate"),
-        (lambda: mom.forms_check(momentum=1.0), ValueError, "momentum"),
-        (lambda: mom.forms_check(steps=0), ValueError, "steps"),
-        (lambda: mom.nesterov_check(learning_rate="fast"), TypeError, "learning_rate"),
-        (lambda: mom.double_well(tilt=1.0), ValueError, "tilt"),
-        (lambda: mom.double_well(stiffness=0.0), ValueError, "stiffness"),
+        (lambda: mom.velocity_buildup(momentum=1.0), ValueError, "momentum"),
+        (lambda: mom.velocity_buildup(steps=0), ValueError, "steps"),
         (lambda: mom.phase_diagram(eigenvalues=[]), ValueError, "eigenvalues"),
-        (lambda: mom.optimum_run(eigenvalues=(4.0, 0.4)), ValueError, "eigenvalues"),
-        (lambda: mom.measured_rate(np.ones(5), 3, 2), ValueError, "start < stop"),
-        (lambda: mom.iteration_summary(0.5), ValueError, "kappa"),
+        (lambda: mom.basin_sweep(learning_rate=-0.1), ValueError, "learning_rate"),
+        (lambda: mom.basin_sweep(learning_rate="fast"), TypeError, "learning_rate"),
         (lambda: mom.eigendirection_widget(momentum=1.2), ValueError, "momentum"),
-        (lambda: mom.noise_floor(0.01, 0.5, seed=-1), ValueError, "seed"),
+        (lambda: mom.eigendirection_widget(step=-0.5), ValueError, "step"),
+        (lambda: mom.paraboloid_widget(learning_rate=0.0), ValueError, "learning_rate"),
+        (lambda: mom.nesterov_widget(momentum=-0.1), ValueError, "momentum"),
     ],
 )
 def test_bad_input_names_the_argument(call, error, argument):
