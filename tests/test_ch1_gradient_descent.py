@@ -1,4 +1,5 @@
-"""The experiments of the chapter *Gradient descent*: the numbers it states, and its widgets."""
+"""The lab of chapter 1, *Gradient descent* (``lab.ch1_gradient_descent``): the numbers the
+chapter states, its figures, and its widgets."""
 
 import math
 import warnings
@@ -14,6 +15,7 @@ import pytest
 
 from lab import ch1_gradient_descent as gd
 from lab import plot, problems
+from lab.registry import plain_gradient_descent
 from lab.trajectory import compilation_count
 from optimizers import schedules, sgd
 
@@ -50,8 +52,9 @@ def test_the_saddle_problem_has_a_saddle_between_two_minima():
 
 
 def test_landscape_figure_marks_the_critical_points():
-    fig, points = gd.landscape_figure()
-    assert set(points) == {"himmelblau", "saddle"}
+    points = gd.landscape_critical_points()
+    assert points._fields == ("himmelblau", "saddle")
+    fig = gd.landscape_figure(points)
     crosses = [line for ax in fig.axes for line in ax.lines if line.get_marker() == "X"]
     assert len(crosses) == 4 + 1
     assert plot.png_bytes(fig).startswith(b"\x89PNG")
@@ -63,23 +66,13 @@ def test_basins_agree_with_single_runs():
     assert found.fractions.sum() <= 1.0 and found.fractions.min() > 0.15
     rng = np.random.default_rng(0)
     for i, j in rng.integers(0, 21, size=(6, 2)):
-        reached, _ = gd.himmelblau_run(float(found.xs[j]), float(found.ys[i]))
+        reached = gd.himmelblau_run(float(found.xs[j]), float(found.ys[i])).minimum_index
         assert reached == found.labels[i, j]
 
 
-def test_basins_refuse_bad_input():
-    with pytest.raises(ValueError, match="learning_rate"):
-        gd.basins(learning_rate=-0.1)
-    with pytest.raises(ValueError, match="resolution"):
-        gd.basins(resolution=1)
-    with pytest.raises(TypeError, match="problem"):
-        gd.basins(problem="himmelblau")
-    with pytest.raises(ValueError, match="2-D"):
-        gd.critical_points(problems.quadratic_nd())
-
-
 def test_one_slider_step_near_the_maximum_changes_the_minimum():
-    assert gd.himmelblau_run(-0.30, -0.90)[0] != gd.himmelblau_run(-0.25, -0.90)[0]
+    first = gd.himmelblau_run(-0.30, -0.90).minimum_index
+    assert first != gd.himmelblau_run(-0.25, -0.90).minimum_index
 
 
 @pytest.fixture(scope="module")
@@ -95,7 +88,8 @@ def test_starting_point_widget_moves_the_start_without_recompiling(start_widget)
     start_widget.update(theta1=-0.25)
     assert compilation_count() == compiled
     assert start_widget.figure.axes[0].get_title() != first_title
-    path = start_widget.result.params
+    assert isinstance(start_widget.result, gd.HimmelblauRun)
+    path = start_widget.result.run.params
     assert float(path[0, 0]) == pytest.approx(-0.25)
 
 
@@ -110,13 +104,22 @@ def test_saddle_escape_times_follow_the_prediction():
 def test_escape_step_and_its_prediction():
     assert gd.predicted_escape_step(0.5, 0.1) == 0.0
     assert gd.predicted_escape_step(0.05, 0.1) == pytest.approx(math.log(10) / math.log(1.1))
-    on_the_axis = problems.saddle().run(gd.gradient_descent, 100, np.array([1.5, 0.0], np.float32),
+    on_the_axis = problems.saddle().run(plain_gradient_descent, 100,
+                                        np.array([1.5, 0.0], np.float32),
                                         learning_rate=0.1)  # fmt: skip
     assert gd.escape_step(on_the_axis) is None  # the gradient has no θ₂ component there
-    with pytest.raises(ValueError, match="offsets"):
-        gd.saddle_escape(offsets=(0.0,))
     with pytest.raises(ValueError, match="did not leave"):
         gd.saddle_escape(offsets=(1e-7,), steps=50)
+
+
+def test_saddle_figure_shows_four_paths_and_every_escape_time():
+    escape = gd.saddle_escape()
+    fig = gd.saddle_figure(escape)
+    plane, losses, times = fig.axes
+    assert plane.get_title() == "paths from θ₀ = (1.5, δ)"
+    assert len(losses.get_legend().get_texts()) == 4
+    assert len(times.lines) == 2 and len(times.lines[1].get_xdata()) == len(escape.offsets)
+    assert plot.png_bytes(fig).startswith(b"\x89PNG")
 
 
 def test_saddle_widget_follows_the_offset_without_recompiling():
@@ -125,13 +128,12 @@ def test_saddle_widget_follows_the_offset_without_recompiling():
     compiled = compilation_count()
     escapes = []
     for offset in (1e-2, 1e-4, 1e-6):
-        _, measured, predicted = widget.update(offset=offset)
-        escapes.append(measured)
-        assert 0 <= measured - predicted < 4
+        shown = widget.update(offset=offset)
+        escapes.append(shown.measured)
+        assert 0 <= shown.measured - shown.predicted < 4
     assert compilation_count() == compiled
     assert escapes[0] < escapes[1] < escapes[2]
-    _, measured, _ = widget.update(offset=1e-7, learning_rate=0.02)
-    assert measured is None
+    assert widget.update(offset=1e-7, learning_rate=0.02).measured is None
     assert "still on the axis" in widget.figure.axes[0].get_title()
 
 
@@ -142,26 +144,32 @@ def test_saddle_widget_follows_the_offset_without_recompiling():
 
 def test_random_directions_capture_one_dth_of_the_gradient():
     alignment = gd.random_direction_alignment(dims=(3, 30, 300), samples=3000)
-    for d, mean_cos2 in alignment.items():
+    assert alignment.dims == (3, 30, 300) and alignment.samples == 3000
+    for d, mean_cos2 in zip(alignment.dims, alignment.mean_cos2, strict=True):
         assert mean_cos2 * d == pytest.approx(1.0, rel=0.1)
+    np.testing.assert_allclose(alignment.predicted, [1 / 3, 1 / 30, 1 / 300])
 
 
 def test_finite_difference_errors_match_the_theory():
-    fig, errors = gd.finite_difference_figure()
-    assert set(errors) == {(t, m) for t in ("float64", "float32") for m in ("forward", "central")}
-    for e in errors.values():
+    errors = gd.finite_difference_errors()
+    assert [(e.dtype, e.method) for e in errors.quotients] == [
+        (t, m) for t in ("float64", "float32") for m in ("forward", "central")
+    ]
+    for e in errors.quotients:
         assert e.truncation_ratio == pytest.approx(1.0, abs=0.05)
         assert 0.25 < e.reliable_step / e.predicted_step < 4
         assert e.bound / 4 < e.reliable_error < 1.25 * e.bound
-    assert errors[("float64", "forward")].predicted_step == pytest.approx(math.sqrt(2 * 2.0**-52))
+        assert e.errors.shape == errors.steps.shape
+    assert errors.float64_forward.predicted_step == pytest.approx(math.sqrt(2 * 2.0**-52))
+    fig = gd.finite_difference_figure(errors)
     assert len(fig.axes) == 2
 
 
 def test_gradient_check_demo_catches_the_slip():
     checks = gd.gradient_check_demo()
-    assert checks["autodiff"].relative_error < 1e-4
-    assert checks["by hand"].relative_error < 1e-4
-    assert checks["slip"].relative_error == pytest.approx(0.5, abs=1e-4)
+    assert checks.autodiff.relative_error < 1e-4
+    assert checks.by_hand.relative_error < 1e-4
+    assert checks.slip.relative_error == pytest.approx(0.5, abs=1e-4)
 
 
 def test_counts_grow_with_d_except_for_autodiff():
@@ -206,25 +214,26 @@ def test_one_step_decrease_formula():
 
 def test_learning_rate_thresholds_of_the_paraboloid():
     thresholds = gd.learning_rate_thresholds()
-    assert thresholds["lambda_min"] == pytest.approx(0.4)
-    assert thresholds["oscillation"] == pytest.approx(0.25)
-    assert thresholds["optimal"] == pytest.approx(2 / 4.4)
-    assert thresholds["divergence"] == pytest.approx(0.5)
+    assert thresholds.lambda_min == pytest.approx(0.4)
+    assert thresholds.lambda_max == pytest.approx(4.0)
+    assert thresholds.oscillation == pytest.approx(0.25)
+    assert thresholds.optimal == pytest.approx(2 / 4.4)
+    assert thresholds.divergence == pytest.approx(0.5)
 
 
 def test_learning_rate_figure_shows_the_four_regimes_without_warnings():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        fig, runs = gd.learning_rate_figure()
+        runs = gd.learning_rate_runs()
+        fig = gd.learning_rate_figure(runs)
         plot.png_bytes(fig)
-    assert list(runs) == ["crawls", "converges", "oscillates", "diverges"]
-    assert runs["diverges"].diverged_at is not None
-    assert all(runs[r].diverged_at is None for r in ("crawls", "converges", "oscillates"))
-    assert runs["oscillates"].final_loss < runs["converges"].final_loss < runs["crawls"].final_loss
+    assert runs._fields == ("crawls", "converges", "oscillates", "diverges")
+    assert runs._fields == tuple(gd.LEARNING_RATE_REGIMES)
+    assert runs.diverges.diverged_at is not None
+    assert all(run.diverged_at is None for run in (runs.crawls, runs.converges, runs.oscillates))
+    assert runs.oscillates.final_loss < runs.converges.final_loss < runs.crawls.final_loss
     messages = [t.get_text() for ax in fig.axes for t in ax.texts if t.get_text()]
-    assert messages == [f"diverged at step {runs['diverges'].diverged_at}"]
-    with pytest.raises(ValueError, match="four"):
-        gd.learning_rate_figure({"a": 0.1})
+    assert messages == [f"diverged at step {runs.diverges.diverged_at}"]
 
 
 def test_learning_rate_widget_shows_divergence_and_never_recompiles():
@@ -254,10 +263,6 @@ def test_minibatch_variance_matches_the_finite_population_formula():
     np.testing.assert_allclose(variance.measured[partial], variance.predicted[partial], rtol=0.15)
     assert variance.measured[~partial][0] < 1e-10
     assert variance.predicted[0] == pytest.approx(variance.sigma2)
-    with pytest.raises(ValueError, match="batch_sizes"):
-        gd.gradient_variance(batch_sizes=(0, 4))
-    with pytest.raises(ValueError, match="samples"):
-        gd.gradient_variance(samples=1)
 
 
 def test_per_example_gradients_average_to_the_gradient():
@@ -303,30 +308,36 @@ def test_stochastic_runs_share_one_program():
 
 
 def test_minibatch_figure_gives_each_batch_size_the_same_budget():
-    fig, runs = gd.minibatch_figure(gd.gradient_variance(samples=50))
+    budget = gd.epoch_budget()
     n = gd.regression_problem().num_examples
-    assert {b: int(r.losses.size - 1) for b, r in runs.items()} == {
+    assert {spent.batch_size: int(spent.run.losses.size - 1) for spent in budget} == {
         1: gd.EPOCHS * n,
         16: gd.EPOCHS * n // 16,
         128: gd.EPOCHS,
     }
+    assert [spent.steps for spent in budget] == [gd.EPOCHS * n, gd.EPOCHS * n // 16, gd.EPOCHS]
     min_value = gd.regression_problem().min_value
-    assert runs[16].final_loss - min_value < (runs[128].final_loss - min_value) / 10
+    gap_16 = budget.minibatch.run.final_loss - min_value
+    assert gap_16 < (budget.full_batch.run.final_loss - min_value) / 10
+    for spent in budget:  # the properties are the chapter's gaps after one and in the last epoch
+        assert spent.first_epoch_gap == gd.gap_after_epochs(spent.run, spent.batch_size)
+        assert spent.last_epoch_gap == gd.last_epoch_gap(spent.run, spent.batch_size)
+    fig = gd.minibatch_figure(gd.gradient_variance(samples=50), budget)
     assert len(fig.axes) == 2
 
 
 def test_noise_floor_is_proportional_to_the_learning_rate_and_schedules_get_below_it():
-    fig, floor = gd.noise_floor_figure(seeds=2)
+    floor = gd.schedule_noise_floor(seeds=2)
+    fig = gd.noise_floor_figure(floor)
     assert len(fig.axes[0].lines) == 5  # four runs and the predicted floor
-    assert 5 < floor.floors[0.1] / floor.floors[0.01] < 20
-    for alpha, measured in floor.floors.items():
-        assert 0.5 < measured / floor.predicted_floors[alpha] < 2
-    labels = list(floor.final_gaps)
-    assert len(labels) == 5 and all(len(runs) == 2 for runs in floor.runs.values())
-    for schedule in labels[3:]:
-        assert floor.final_gaps[schedule] < floor.final_gaps[labels[0]] / 5
-    with pytest.raises(ValueError, match="seeds"):
-        gd.noise_floor_figure(seeds=0)
+    assert 5 < floor.large_floor.measured / floor.small_floor.measured < 20
+    for constant in (floor.large_floor, floor.small_floor):
+        assert 0.5 < constant.measured / constant.predicted < 2
+    assert (floor.large_floor.learning_rate, floor.small_floor.learning_rate) == (0.1, 0.01)
+    settings = floor[:5]
+    assert len({s.label for s in settings}) == 5 and all(len(s.runs) == 2 for s in settings)
+    for schedule in (floor.exponential, floor.inverse_time):
+        assert schedule.final_gap < floor.constant_large.final_gap / 5
 
 
 @pytest.fixture(scope="module")
@@ -339,9 +350,9 @@ def test_batch_size_widget_spends_the_same_budget_without_recompiling(batch_widg
     batch_widget.update(batch_size=2)
     compiled = compilation_count()
     for batch_size in (1, 16, 50, 128):
-        shown_b, run = batch_widget.update(batch_size=batch_size)
-        assert shown_b == batch_size
-        assert int(run.losses.size - 1) == math.ceil(gd.EPOCHS * n / batch_size)
+        shown = batch_widget.update(batch_size=batch_size)
+        assert shown.batch_size == batch_size
+        assert int(shown.run.losses.size - 1) == math.ceil(gd.EPOCHS * n / batch_size)
         assert batch_widget.figure.axes[0].get_title().startswith(f"B = {batch_size}:")
     batch_widget.update(learning_rate=0.01)
     assert compilation_count() == compiled
@@ -350,7 +361,7 @@ def test_batch_size_widget_spends_the_same_budget_without_recompiling(batch_widg
 def test_batch_size_widget_reports_divergence_within_the_budget(batch_widget):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        _, run = batch_widget.update(batch_size=1, learning_rate=1.0)
+        run = batch_widget.update(batch_size=1, learning_rate=1.0).run
     assert run.diverged_at is not None
     message = [t for t in batch_widget.figure.axes[0].texts if t.get_text()]
     assert message and message[0].get_text() == f"diverged at step {run.diverged_at}"
