@@ -1,8 +1,10 @@
 """Run inside the student's kernel by the grader: one graded check, on a fresh copy of the checks.
 
 The check's source comes from the instructor's notebook, not the submission, and
-its ``check_*`` names are taken from a freshly reloaded :mod:`coursework.checks`,
-so a submission that redefines ``check_adam`` does not change its grade.
+its ``check_*`` names are taken from a freshly reloaded :mod:`coursework.checks` (and the
+references it compares against, :mod:`lab.registry` and :mod:`lab.analysis`, are reloaded
+first), so a submission that redefines ``check_adam`` or ``lab.registry.heavy_ball`` does not
+change its grade.
 """
 
 from __future__ import annotations
@@ -23,7 +25,12 @@ def run_check(source: str, namespace: dict[str, Any]) -> dict[str, Any]:
     check could not run (e.g. the student's function is not defined).
     """
     import coursework.checks as checks
+    import lab.analysis
+    import lab.registry
 
+    # the references the checks compare against, fresh: a submission may have patched them
+    importlib.reload(lab.analysis)
+    importlib.reload(lab.registry)
     checks = importlib.reload(checks)
     scope = dict(namespace)
     scope.update({name: getattr(checks, name) for name in checks.__all__})

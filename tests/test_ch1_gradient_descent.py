@@ -319,9 +319,15 @@ def test_minibatch_figure_gives_each_batch_size_the_same_budget():
     min_value = gd.regression_problem().min_value
     gap_16 = budget.minibatch.run.final_loss - min_value
     assert gap_16 < (budget.full_batch.run.final_loss - min_value) / 10
-    for spent in budget:  # the properties are the chapter's gaps after one and in the last epoch
-        assert spent.first_epoch_gap == gd.gap_after_epochs(spent.run, spent.batch_size)
-        assert spent.last_epoch_gap == gd.last_epoch_gap(spent.run, spent.batch_size)
+    for spent in budget:  # the gaps after one epoch (step n/B) and over the last n/B steps
+        losses = np.asarray(spent.run.losses, np.float64)
+        per_epoch = -(-n // spent.batch_size)
+        assert spent.first_epoch_gap == pytest.approx(losses[per_epoch] - min_value, rel=1e-12)
+        last = losses[-per_epoch:].mean() - min_value
+        assert spent.last_epoch_gap == pytest.approx(last, rel=1e-12)
+    assert budget.full_batch.last_epoch_gap == pytest.approx(
+        budget.full_batch.run.final_loss - min_value, rel=1e-6
+    )  # with B = n an epoch is one step
     fig = gd.minibatch_figure(gd.gradient_variance(samples=50), budget)
     assert len(fig.axes) == 2
 

@@ -323,3 +323,22 @@ def test_run_check_uses_fresh_checks_and_reports_what_went_wrong():
     assert "error" in run_check("x = 1", namespace)  # no expression at the end
     assert "NameError" in run_check("check_adam(adam)", namespace)["error"]
     assert "not a Report" in run_check("'a string'", namespace)["error"]
+
+
+def test_run_check_compares_against_fresh_references_not_patched_ones():
+    """A submission that replaces the registry's heavy ball with its own still gets its score."""
+    import lab.registry
+    import optimizers as opt
+    from coursework.kernel import run_check
+
+    original = lab.registry.heavy_ball
+
+    def heavy_ball(learning_rate, momentum):  # wrong: an exponential moving average
+        return opt.chain(opt.trace(momentum), opt.scale(1 - momentum), opt.scale(-learning_rate))
+
+    lab.registry.heavy_ball = heavy_ball  # what a tampering submission would do
+    try:
+        result = run_check("check_heavy_ball(heavy_ball)", {"heavy_ball": heavy_ball})
+    finally:
+        lab.registry.heavy_ball = original
+    assert result["passed"] == 0 < result["total"]
