@@ -8,9 +8,11 @@ a method has one name everywhere.  Most factories are the library's own
 slider means one thing: :func:`plain_gradient_descent` has no momentum argument,
 :func:`heavy_ball` and :func:`nesterov_momentum` are ``sgd`` with momentum.
 
-The variants below are *not* optimizers anyone should train with; the chapters
-build them to show what a design choice does (Adam without bias correction,
-L2 regularisation against decoupled weight decay).  They live here, once, built
+The variants below are built for one experiment each: gradient descent with the
+schedules of chapter 1, the preconditioned step of chapter 3 (with a matrix P, with
+P's entries as traced scalars, one learning rate per coordinate), and what a design
+choice of chapter 5 does (Adam without bias correction, L2 regularisation against
+decoupled weight decay).  They live here, once, built
 from the library's building blocks.
 """
 
@@ -39,6 +41,7 @@ from optimizers import (
     lars,
     lookahead,
     nadam,
+    precondition,
     radam,
     ralamb,
     ranger,
@@ -48,6 +51,7 @@ from optimizers import (
     scale_by_learning_rate,
     sgd,
 )
+from optimizers.schedules import exponential_decay
 from optimizers.tree import moving_average, squared, tree_map, zeros_like
 from optimizers.validation import check_decay, check_positive, check_same_tree
 
@@ -60,8 +64,12 @@ __all__ = [
     "heavy_ball",
     "lookahead_sgd",
     "nesterov_momentum",
+    "per_coordinate_gd",
     "plain_gradient_descent",
+    "preconditioned_gd",
+    "preconditioned_gd_2d",
     "scale_by_adam_without_bias_correction",
+    "scheduled_gradient_descent",
     "sgd_decoupled_weight_decay",
     "sgd_l2",
 ]
@@ -224,3 +232,49 @@ def sgd_decoupled_weight_decay(
         add_decayed_weights(weight_decay),
         scale_by_learning_rate(learning_rate),
     )
+
+
+def scheduled_gradient_descent(learning_rate, step_decay=1.0, inverse_time=0.0):
+    """Gradient descent with ``α_t = α₀ · r^t / (1 + t/τ)``, r = ``step_decay``, 1/τ = ``inverse_time``.
+
+    The exponential part is ``optimizers.exponential_decay``.  With
+    r = 1 and 1/τ = 0 the rate is constant; with 1/τ = 0 it decays
+    exponentially; with r = 1 it is the inverse-time schedule.  All three
+    numbers are traced by :func:`~lab.trajectory.trajectory`, so one
+    compiled program serves every schedule of the chapter.
+    """
+    exponential = exponential_decay(learning_rate, 1, step_decay)
+
+    def schedule(step):
+        return exponential(step) / (1.0 + inverse_time * jnp.asarray(step, jnp.float32))
+
+    return sgd(schedule)
+
+
+def preconditioned_gd(P: Any, learning_rate: Any) -> GradientTransformation:
+    """``θ_t = θ_{t−1} − α P g_t``: ``chain(precondition(P), scale_by_learning_rate(α))``.
+
+    ``P`` is a d×d matrix or a length-d vector (a diagonal preconditioner).
+    """
+    return chain(precondition(P), scale_by_learning_rate(learning_rate))
+
+
+def preconditioned_gd_2d(
+    learning_rate: Any, p11: Any = 1.0, p12: Any = 0.0, p22: Any = 1.0
+) -> GradientTransformation:
+    """Preconditioned gradient descent in 2-D with ``P = [[p11, p12], [p12, p22]]``.
+
+    The entries are scalars, so :func:`~lab.trajectory.trajectory` traces
+    them like the learning rate: every preconditioner shares one compiled program.
+    """
+    P = jnp.stack([jnp.stack([p11, p12]), jnp.stack([p12, p22])]).astype(jnp.float32)
+    return preconditioned_gd(P, learning_rate)
+
+
+def per_coordinate_gd(learning_rate_1: Any, learning_rate_2: Any) -> GradientTransformation:
+    """One learning rate per coordinate: ``θ_{t,i} = θ_{t−1,i} − α_i g_{t,i}``.
+
+    The diagonal preconditioner ``P = diag(α₁, α₂)`` with a global α = 1.
+    """
+    rates = jnp.stack([jnp.asarray(learning_rate_1), jnp.asarray(learning_rate_2)])
+    return preconditioned_gd(rates.astype(jnp.float32), 1.0)

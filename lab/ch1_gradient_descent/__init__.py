@@ -170,9 +170,9 @@ from lab.ch1_gradient_descent.stochastic_runs import (
     EPOCHS,
     per_example_gradients,
     regression_problem,
-    scheduled_gradient_descent,
     stochastic_run,
 )
+from lab.registry import scheduled_gradient_descent
 
 __all__ = [
     "BASIN_STEPS",

@@ -1,7 +1,7 @@
 """Section "Batch, stochastic and mini-batch gradient descent": the problem and its runs.
 
 Every stochastic run of the chapter is :func:`stochastic_run`: ``EPOCHS · n`` steps of
-:func:`scheduled_gradient_descent` on :func:`regression_problem`, with the batch size,
+:func:`lab.registry.scheduled_gradient_descent` on :func:`regression_problem`, with the batch size,
 the learning rate and the schedule as traced numbers, so that one compiled program
 serves the figures and the widget.
 """
@@ -14,15 +14,13 @@ import jax
 import jax.numpy as jnp
 
 from lab import problems
+from lab.registry import scheduled_gradient_descent
 from lab.trajectory import Trajectory
-from optimizers import schedules
-from optimizers.momentum import sgd
 
 __all__ = [
     "EPOCHS",
     "per_example_gradients",
     "regression_problem",
-    "scheduled_gradient_descent",
     "stochastic_run",
 ]
 
@@ -46,23 +44,6 @@ def per_example_gradients(problem: problems.Problem, theta) -> jax.Array:
 @functools.partial(jax.jit, static_argnums=0)
 def _per_example(loss_fn, theta, X, y):
     return jax.vmap(lambda x, t: jax.grad(loss_fn)(theta, x[None], t[None], 1.0))(X, y)
-
-
-def scheduled_gradient_descent(learning_rate, step_decay=1.0, inverse_time=0.0):
-    """Gradient descent with ``α_t = α₀ · r^t / (1 + t/τ)``, r = ``step_decay``, 1/τ = ``inverse_time``.
-
-    The exponential part is ``optimizers.schedules.exponential_decay``.  With
-    r = 1 and 1/τ = 0 the rate is constant; with 1/τ = 0 it decays
-    exponentially; with r = 1 it is the inverse-time schedule.  All three
-    numbers are traced by :func:`~lab.trajectory.trajectory`, so one
-    compiled program serves every schedule of the chapter.
-    """
-    exponential = schedules.exponential_decay(learning_rate, 1, step_decay)
-
-    def schedule(step):
-        return exponential(step) / (1.0 + inverse_time * jnp.asarray(step, jnp.float32))
-
-    return sgd(schedule)
 
 
 def stochastic_run(batch_size, key, learning_rate, step_decay=1.0, inverse_time=0.0) -> Trajectory:

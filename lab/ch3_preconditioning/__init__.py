@@ -18,9 +18,10 @@ Submodules
 ----------
 
 ``preconditioned_step``
-    :func:`preconditioned_gd`, its 2-D form with traced entries
-    (:func:`preconditioned_gd_2d`, one compiled program for every P) and
-    :func:`per_coordinate_gd`.
+    :func:`entries_2d`, P's entries as the traced hyperparameters of
+    :func:`preconditioned_gd_2d`.  The preconditioned step itself, :func:`preconditioned_gd`,
+    its 2-D form with traced entries (one compiled program for every P) and
+    :func:`per_coordinate_gd` are teaching variants of :mod:`lab.registry`, re-exported here.
 ``spectrum``
     the eigenvalues and condition number of PQ, Jacobi's ``diag(Q)⁻¹``, the best
     diagonal P in 2-D (:class:`BestDiagonal`).  The exercises call these with the
@@ -123,11 +124,6 @@ from lab.ch3_preconditioning.per_coordinate import (
     per_coordinate_runs,
     per_coordinate_widget,
 )
-from lab.ch3_preconditioning.preconditioned_step import (
-    per_coordinate_gd,
-    preconditioned_gd,
-    preconditioned_gd_2d,
-)
 from lab.ch3_preconditioning.rotation import (
     RotatedPreconditioners,
     RotationConditionNumbers,
@@ -145,6 +141,7 @@ from lab.ch3_preconditioning.spectrum import (
     preconditioned_condition_number,
     preconditioned_eigenvalues,
 )
+from lab.registry import per_coordinate_gd, preconditioned_gd, preconditioned_gd_2d
 
 __all__ = [
     "AdaptiveRotationLosses",

@@ -14,7 +14,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from lab import analysis, plot, problems
-from lab.ch3_preconditioning.preconditioned_step import entries_2d, preconditioned_gd_2d
+from lab.ch3_preconditioning.preconditioned_step import entries_2d
 from lab.ch3_preconditioning.spectrum import (
     jacobi,
     measured_rate,
@@ -23,6 +23,7 @@ from lab.ch3_preconditioning.spectrum import (
     rate,
 )
 from lab.problems import Problem
+from lab.registry import preconditioned_gd_2d
 from lab.trajectory import Trajectory
 
 __all__ = [

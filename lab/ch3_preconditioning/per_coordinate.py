@@ -14,12 +14,9 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from lab import analysis, plot, problems, registry, widgets
-from lab.ch3_preconditioning.preconditioned_step import (
-    entries_2d,
-    per_coordinate_gd,
-    preconditioned_gd_2d,
-)
+from lab.ch3_preconditioning.preconditioned_step import entries_2d
 from lab.problems import Problem
+from lab.registry import per_coordinate_gd, preconditioned_gd_2d
 from lab.trajectory import Trajectory
 
 __all__ = [

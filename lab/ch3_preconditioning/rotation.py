@@ -14,8 +14,9 @@ import numpy as np
 
 import optimizers as opt
 from lab import plot, problems
-from lab.ch3_preconditioning.preconditioned_step import entries_2d, preconditioned_gd_2d
+from lab.ch3_preconditioning.preconditioned_step import entries_2d
 from lab.ch3_preconditioning.spectrum import jacobi
+from lab.registry import preconditioned_gd_2d
 from lab.trajectory import Trajectory, trajectory
 
 __all__ = [
