@@ -1,5 +1,7 @@
 """Shared fixtures: a nested pytree and a smooth loss to optimize it on."""
 
+import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -9,6 +11,7 @@ import jax.numpy as jnp
 import matplotlib
 import pytest
 import yaml
+from filelock import FileLock
 
 matplotlib.use("Agg")
 
@@ -86,28 +89,33 @@ def descend(tx, apply, steps):
 
 @pytest.fixture(scope="session")
 def site(tmp_path_factory):
-    """Build the whole book once per test session; return (html folder, build log)."""
-    out = tmp_path_factory.mktemp("book")
+    """Build the whole book once per test run; return (html folder, build log).
+
+    Under pytest-xdist every worker has its own session: the first to get here builds
+    into a folder all workers share, the others wait for it and read the same build.
+    """
+    shared = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        shared = shared.parent  # this run's folder, the same for every worker
+    out, log_file = shared / "book", shared / "book-build.json"
+    with FileLock(shared / "book-build.lock"):
+        if not log_file.exists():
+            log_file.write_text(json.dumps(_build_book(out)))
+    returncode, log = json.loads(log_file.read_text())
+    assert returncode == 0, f"the book did not build cleanly:\n{log[-6000:]}"
+    return out / "_build" / "html", log
+
+
+def _build_book(out) -> tuple[int, str]:
+    command = [str(JUPYTER_BOOK), "build", str(ROOT), "-W", "-n", "--keep-going", "--all"]
     result = subprocess.run(
-        [
-            str(JUPYTER_BOOK),
-            "build",
-            str(ROOT),
-            "-W",
-            "-n",
-            "--keep-going",
-            "--all",
-            "--path-output",
-            str(out),
-        ],
+        [*command, "--path-output", str(out)],
         capture_output=True,
         text=True,
         timeout=1200,
         cwd=ROOT,
     )
-    log = result.stdout + result.stderr
-    assert result.returncode == 0, f"the book did not build cleanly:\n{log[-6000:]}"
-    return out / "_build" / "html", log
+    return result.returncode, result.stdout + result.stderr
 
 
 def toc_pages():
