@@ -129,7 +129,6 @@ def test_phase_diagram_finds_polyaks_optimum():
     assert rate - 1e-9 <= best.rate < rate + 0.01
     assert best.learning_rate == pytest.approx(alpha, abs=0.02)
     assert best.momentum == pytest.approx(beta, abs=0.02)
-    assert tuple(best) == (best.learning_rate, best.momentum, best.rate)
     assert diagram.rates.shape == (diagram.momenta.size, diagram.learning_rates.size)
 
 
@@ -154,7 +153,8 @@ def test_measured_rates_at_the_optimum(eigenvalues, window):
     assert run.max_relative_error < 1e-2
     measured = run.window(*window)
     assert (measured.start, measured.stop) == window
-    assert measured.low == run.rate
+    kappa = eigenvalues[1] / eigenvalues[0]
+    assert measured.low == pytest.approx((math.sqrt(kappa) - 1) / (math.sqrt(kappa) + 1))
     assert measured.low <= measured.measured <= measured.high * (1 + 1e-4)
     reached = run.steps_to(1e-6)
     summary = mom.iteration_summary(run.kappa)
@@ -206,7 +206,8 @@ def test_noise_runs_heavy_ball_settles_like_sgd_at_the_effective_rate():
     assert 0.7 < runs.heavy_ball_floor / runs.effective_floor < 1.4
     assert runs.heavy_ball_floor > 4 * runs.sgd_floor
     problem = mom.noise_problem()
-    assert runs.sgd_floor == mom.mean_excess_loss(runs.sgd, problem.min_value, mom.FLOOR_FROM)
+    excess = np.asarray(runs.sgd.losses, np.float64)[1000:] - problem.min_value  # from t = 1000
+    assert runs.sgd_floor == pytest.approx(excess.mean(), rel=1e-12)
     assert [f.momentum for f in runs.floors] == [0.0]
     assert len(mom.noise_figure(runs).axes) == 2
 
