@@ -40,8 +40,8 @@ lint: $(DEV_STAMP)  ## ruff lint and format check
 	$(BIN)/ruff format --check .
 
 test: lint  ## lint, package tests, every notebook through nbval, the site built with -W
-	$(BIN)/pytest tests book --nbval-lax --nbval-current-env --nbval-cell-timeout=300 \
-		-n 2 --dist loadfile --durations=15
+	$(BIN)/pytest book tests --nbval-lax --nbval-current-env --nbval-cell-timeout=300 \
+		-n 2 --dist loadfile --no-loadscope-reorder --durations=15
 
 bench: $(DEV_STAMP)  ## benchmarks: print figures measured in this run (not tests)
 	nice $(BIN)/python benchmarks/run_all.py

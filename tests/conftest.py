@@ -1,7 +1,6 @@
 """Shared fixtures: a nested pytree and a smooth loss to optimize it on."""
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -12,6 +11,8 @@ import matplotlib
 import pytest
 import yaml
 from filelock import FileLock
+
+from tests.notebook_cache import wait_for_notebooks
 
 matplotlib.use("Agg")
 
@@ -88,28 +89,47 @@ def descend(tx, apply, steps):
 
 
 @pytest.fixture(scope="session")
-def site(tmp_path_factory):
+def site(request):
     """Build the whole book once per test run; return (html folder, build log).
 
-    Under pytest-xdist every worker has its own session: the first to get here builds
-    into a folder all workers share, the others wait for it and read the same build.
+    The build reads the notebooks nbval executed in this run (``tests/notebook_cache.py``)
+    and executes only those it did not run cleanly. Under pytest-xdist every worker has
+    its own session: the first to get here builds into the run's shared folder, the
+    others wait for it and read the same build.
     """
-    shared = tmp_path_factory.getbasetemp()
-    if os.environ.get("PYTEST_XDIST_WORKER"):
-        shared = shared.parent  # this run's folder, the same for every worker
+    shared = request.config.notebook_cache
     out, log_file = shared / "book", shared / "book-build.json"
     with FileLock(shared / "book-build.lock"):
         if not log_file.exists():
-            log_file.write_text(json.dumps(_build_book(out)))
-    returncode, log = json.loads(log_file.read_text())
+            executed_by_nbval = wait_for_notebooks(request.session)
+            returncode, log = _build_book(out, shared)
+            log_file.write_text(json.dumps([returncode, log, _names(executed_by_nbval)]))
+    returncode, log, _ = json.loads(log_file.read_text())
     assert returncode == 0, f"the book did not build cleanly:\n{log[-6000:]}"
     return out / "_build" / "html", log
 
 
-def _build_book(out) -> tuple[int, str]:
+@pytest.fixture(scope="session")
+def nbval_outcomes(site, request):
+    """``{notebook path relative to the repository: "cached" | "failed"}`` for this run."""
+    return json.loads((request.config.notebook_cache / "book-build.json").read_text())[2]
+
+
+def _names(outcomes: dict[Path, str]) -> dict[str, str]:
+    return {path.resolve().relative_to(ROOT).as_posix(): o for path, o in outcomes.items()}
+
+
+def _build_book(out: Path, shared: Path) -> tuple[int, str]:
+    """``jupyter-book build -W`` with the repository's configuration, reading the cache."""
+    config = yaml.safe_load((ROOT / "_config.yml").read_text())
+    config["execute"].update(execute_notebooks="cache", cache=str(shared / "jupyter_cache"))
+    extensions = config["sphinx"]["local_extensions"]  # relative to the configuration file
+    config["sphinx"]["local_extensions"] = {k: str(ROOT / v) for k, v in extensions.items()}
+    config_file = shared / "_config.yml"
+    config_file.write_text(yaml.safe_dump(config, sort_keys=False))
     command = [str(JUPYTER_BOOK), "build", str(ROOT), "-W", "-n", "--keep-going", "--all"]
     result = subprocess.run(
-        [*command, "--path-output", str(out)],
+        [*command, "--config", str(config_file), "--path-output", str(out)],
         capture_output=True,
         text=True,
         timeout=1200,

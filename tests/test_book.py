@@ -1,16 +1,17 @@
 """The book builds with warnings as errors, and the pages say what they should.
 
-This is the build CI relies on: `jupyter-book build -W -n --keep-going`, executing
-every notebook, into a fresh folder.
+This is the build CI relies on: `jupyter-book build -W -n --keep-going` into a fresh
+folder. It reads each notebook nbval executed cleanly in the same run and executes
+the others itself (tests/notebook_cache.py).
 """
 
 import inspect
 import re
 
 import pytest
-from conftest import toc_pages
 
 import optimizers
+from conftest import ROOT, toc_pages
 
 
 def test_build_has_no_warnings(site):
@@ -19,6 +20,19 @@ def test_build_has_no_warnings(site):
         line for line in log.splitlines() if "WARNING" in line and "Kernel is running" not in line
     ]
     assert warnings == []
+
+
+def test_each_notebook_nbval_ran_is_read_not_executed_again(site, nbval_outcomes):
+    _, log = site
+    if not nbval_outcomes:
+        pytest.skip("nbval ran no notebook in this session (e.g. this file alone)")
+    assert set(nbval_outcomes.values()) == {"cached"}, nbval_outcomes
+    chapters = [name for name in nbval_outcomes if "assignments/" not in name]
+    notebooks_in_toc = [f"{p}.ipynb" for p in toc_pages() if (ROOT / f"{p}.ipynb").exists()]
+    assert sorted(chapters) == sorted(notebooks_in_toc)
+    for name in chapters:
+        assert f"{name}: Using cached notebook" in log
+    assert "Executing notebook" not in log
 
 
 @pytest.mark.parametrize("page", toc_pages())
