@@ -4,8 +4,14 @@
 
 Run by :mod:`coursework.grader` in a child process, in a scratch directory, so
 that a submission that crashes its kernel, hangs, or deletes files cannot take
-the grader down with it.  ``checks.json`` lists ``{"question", "points",
-"source"}``; ``result.json`` gets ``{"status", "results", "errors"}``.
+the grader down with it.  ``checks.json`` holds ``{"setup": [sources], "checks":
+[{"question", "points", "source"}]}``; ``result.json`` gets ``{"status", "results",
+"errors"}``.
+
+The kit's set-up cells (the assignment's imports, found by their unchanged source)
+get ``--setup-timeout``: a slow import is not the student's fault.  Every other cell
+gets ``--cell-timeout``.  When the first other cell starts, the file ``--started``
+is written: the grader's time limit for the student's work counts from then.
 """
 
 from __future__ import annotations
@@ -79,8 +85,27 @@ def _errors(cells) -> list[str]:
     return lines
 
 
-def execute(submission: Path, checks: list[dict], cell_timeout: int) -> dict:
-    """Run the submission and its checks; return the status, each check's result and the errors."""
+def execute(
+    submission: Path,
+    checks: list[dict],
+    cell_timeout: int,
+    setup: frozenset[str] = frozenset(),
+    setup_timeout: int = 600,
+    started: Path | None = None,
+) -> dict:
+    """Run the submission and its checks; return the status, each check's result and the errors.
+
+    ``setup`` holds the sources of the kit's set-up cells; ``started`` is written when
+    the first cell that is not one of them starts.
+    """
+
+    def timeout(cell) -> int:
+        return setup_timeout if cell.source in setup else cell_timeout
+
+    def on_cell_start(cell, cell_index) -> None:
+        if started is not None and cell.source not in setup and not started.exists():
+            started.write_text(f"cell {cell_index + 1}\n")
+
     try:
         notebook = nbformat.read(submission, as_version=4)
     except Exception as error:
@@ -92,13 +117,14 @@ def execute(submission: Path, checks: list[dict], cell_timeout: int) -> dict:
     graded = with_checks(notebook, checks)
     client = NotebookClient(
         graded,
-        timeout=cell_timeout,
+        timeout_func=timeout,
+        on_cell_start=on_cell_start,
         kernel_name="python3",
         allow_errors=True,
         interrupt_on_timeout=True,
         error_on_timeout={
             "ename": "CellTimeoutError",
-            "evalue": f"the cell ran longer than {cell_timeout} s",
+            "evalue": "the cell ran past its time limit",
             "traceback": [],
         },
         resources={"metadata": {"path": str(submission.parent)}},
@@ -124,9 +150,18 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("checks", type=Path)
     parser.add_argument("result", type=Path)
     parser.add_argument("--cell-timeout", type=int, default=60)
+    parser.add_argument("--setup-timeout", type=int, default=600)
+    parser.add_argument("--started", type=Path)
     args = parser.parse_args(argv)
-    checks = json.loads(args.checks.read_text())
-    result = execute(args.submission.resolve(), checks, args.cell_timeout)
+    grading = json.loads(args.checks.read_text())
+    result = execute(
+        args.submission.resolve(),
+        grading["checks"],
+        args.cell_timeout,
+        frozenset(grading["setup"]),
+        args.setup_timeout,
+        args.started,
+    )
     args.result.write_text(json.dumps(result))
 
 

@@ -3,9 +3,11 @@
 Each submission ``<student>.ipynb`` is executed in a fresh kernel, in its own
 scratch directory (also its ``HOME``), by a child process with a time limit per
 cell and for the whole notebook; then the instructor's ``check`` cells run in the
-same kernel.  A question scores its points times the fraction of its check's
-cases that pass.  Results: ``grades.csv`` (one row per student) and
-``feedback/<student>.md``.
+same kernel.  The kit's set-up cells (the assignment's imports, before its first
+tagged cell) have a limit of their own and do not count against the student's
+time: a slow machine must not cost a correct submission its points.  A question
+scores its points times the fraction of its check's cases that pass.  Results:
+``grades.csv`` (one row per student) and ``feedback/<student>.md``.
 
 Every submission is read into memory before any runs, and the results are written
 after all have run, so a submission that crashes, hangs or deletes files does not
@@ -23,12 +25,13 @@ import os
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 import nbformat
 import psutil
 
-from coursework import CHECK_TAG
+from coursework import CHECK_TAG, INSTRUCTOR_TAG, SOLUTION_TAG
 
 
 @dataclasses.dataclass(frozen=True)
@@ -76,6 +79,20 @@ def questions(assignment: Path) -> list[Question]:
     return found
 
 
+def setup_sources(assignment: Path) -> frozenset[str]:
+    """The kit's set-up cells: the untagged code cells before the assignment's first tagged one."""
+    notebook = nbformat.read(assignment, as_version=4)
+    tags = {SOLUTION_TAG, CHECK_TAG, INSTRUCTOR_TAG}
+    found = set()
+    for cell in notebook.cells:
+        if cell.cell_type != "code":
+            continue
+        if tags & set(cell.metadata.get("tags", [])):
+            break
+        found.add(cell.source)
+    return frozenset(found)
+
+
 def questions_table(assignments: list[Path]) -> str:
     """A Markdown table, one row per assignment: its questions, their points and the total."""
     lines = ["| assignment | questions (points) | total |", "|---|---|---:|"]
@@ -105,35 +122,72 @@ def _kill_tree(process: subprocess.Popen) -> None:
     psutil.wait_procs(family, timeout=10)
 
 
-def run_submission(content: bytes, qs: list[Question], cell_timeout: int, time_limit: int) -> dict:
+@dataclasses.dataclass(frozen=True)
+class Limits:
+    """Seconds a submission may take.
+
+    ``cell``: each of its cells and each check; ``total``: all of them together,
+    counted from the first cell that is not the kit's set-up (a backstop for code that
+    ignores interrupts); ``setup``: the kit's set-up cells, each and together.
+    """
+
+    cell: int = 60
+    total: int = 600
+    setup: int = 600
+
+    def __post_init__(self):
+        for name, value in dataclasses.asdict(self).items():
+            if not isinstance(value, int) or value <= 0:
+                raise ValueError(f"limits: {name} must be a positive whole number of seconds")
+
+
+def run_submission(
+    content: bytes, qs: list[Question], setup: frozenset[str], limits: Limits
+) -> dict:
     """Execute one submission (its bytes) in a scratch directory; the raw result of the run."""
     with tempfile.TemporaryDirectory(prefix="grading-") as scratch:
         scratch = Path(scratch)
-        submission = scratch / "submission.ipynb"
-        submission.write_bytes(content)
+        (scratch / "submission.ipynb").write_bytes(content)
         checks = [{"question": q.name, "points": q.points, "source": q.source} for q in qs]
-        (scratch / "checks.json").write_text(json.dumps(checks))
-        result_path = scratch / "result.json"
+        (scratch / "checks.json").write_text(json.dumps({"setup": sorted(setup), "checks": checks}))
+        result_path, started, log = scratch / "result.json", scratch / "started", scratch / "log"
         command = [
             sys.executable, "-m", "coursework.execute", "submission.ipynb", "checks.json",
-            "result.json", "--cell-timeout", str(cell_timeout),
+            "result.json", "--cell-timeout", str(limits.cell), "--setup-timeout",
+            str(limits.setup), "--started", str(started),
         ]  # fmt: skip
         env = {**os.environ, "HOME": str(scratch), "MPLBACKEND": "Agg"}
-        process = subprocess.Popen(
-            command, cwd=scratch, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
-        )
-        try:
-            _, stderr = process.communicate(timeout=time_limit)
-        except subprocess.TimeoutExpired:
-            _kill_tree(process)
-            process.communicate()
-            return {"status": f"stopped after the time limit of {time_limit} s", "results": {}}
-        finally:
-            _kill_tree(process)
+        with open(log, "wb") as stderr:
+            process = subprocess.Popen(
+                command, cwd=scratch, env=env, stdout=subprocess.DEVNULL, stderr=stderr
+            )
+            try:
+                stopped = _wait(process, started, limits)
+            finally:
+                _kill_tree(process)
+        if stopped:
+            return {"status": stopped, "results": {}}
         if not result_path.exists():
-            tail = stderr.decode(errors="replace").strip().splitlines()[-1:] or ["no message"]
+            tail = log.read_text(errors="replace").strip().splitlines()[-1:] or ["no message"]
             return {"status": f"the grading run failed ({tail[0]})", "results": {}}
         return json.loads(result_path.read_text())
+
+
+def _wait(process: subprocess.Popen, started: Path, limits: Limits) -> str | None:
+    """Wait for the run; None if it ended within the limits, else why it was stopped."""
+    deadline, student_time = time.monotonic() + limits.setup, False
+    while True:
+        try:
+            process.wait(timeout=0.25)
+            return None
+        except subprocess.TimeoutExpired:
+            pass
+        if not student_time and started.exists():
+            deadline, student_time = time.monotonic() + limits.total, True
+        if time.monotonic() > deadline:
+            if student_time:
+                return f"stopped after the time limit of {limits.total} s"
+            return f"stopped: the kit's set-up cells ran past {limits.setup} s"
 
 
 def score(student: str, run: dict, qs: list[Question]) -> Grade:
@@ -160,8 +214,7 @@ def grade(
     assignment: Path,
     submissions: Path,
     out_dir: Path,
-    cell_timeout: int = 60,
-    time_limit: int = 600,
+    limits: Limits = Limits(),
 ) -> list[Grade]:
     """Grade every ``*.ipynb`` in ``submissions``; write ``grades.csv`` and ``feedback/``."""
     assignment, submissions, out_dir = Path(assignment), Path(submissions), Path(out_dir)
@@ -169,13 +222,13 @@ def grade(
         raise ValueError(f"assignment is not a notebook file: {assignment}")
     if not submissions.is_dir():
         raise ValueError(f"submissions is not a directory: {submissions}")
-    qs = questions(assignment)
+    qs, setup = questions(assignment), setup_sources(assignment)
     contents = {path.stem: path.read_bytes() for path in sorted(submissions.glob("*.ipynb"))}
     if not contents:
         raise ValueError(f"submissions has no .ipynb files: {submissions}")
     grades = []
     for student, content in contents.items():
-        run = run_submission(content, qs, cell_timeout, time_limit)
+        run = run_submission(content, qs, setup, limits)
         grades.append(score(student, run, qs))
     write_results(grades, qs, out_dir, assignment.stem)
     return grades

@@ -11,9 +11,11 @@ import json
 from pathlib import Path
 
 import nbformat
+import psutil
 import pytest
 
 from coursework import grader
+from coursework.execute import TIMEOUT
 from coursework.student import edited_copy, stub_source, student_version, write_student_versions
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -139,13 +141,13 @@ def student_dir(tmp_path_factory):
     return out
 
 
-def grade(tmp_path, assignment, submissions: dict[str, bytes], **limits):
+def grade(tmp_path, assignment, submissions: dict[str, bytes], limits=None):
     folder = tmp_path / "submissions"
     folder.mkdir()
     for name, content in submissions.items():
         (folder / f"{name}.ipynb").write_bytes(content)
     out = tmp_path / "grades"
-    grades = grader.grade(assignment, folder, out, **limits)
+    grades = grader.grade(assignment, folder, out, limits or grader.Limits())
     return {g.student: g for g in grades}, out
 
 
@@ -238,10 +240,11 @@ def test_part1_misbehaving_submissions_do_not_disturb_the_others(tmp_path, stude
             "g_overrides_a_check": cheats,
             "h_unreadable": b"{ not a notebook",
         },
-        cell_timeout=10,
+        # every other cell of part 1 but the set-up takes at most 0.6 s, idle or busy
+        grader.Limits(cell=15),
     )
     assert grades["a_instructor"].total == 10
-    # the hanging cell is interrupted after 10 s; its question scores 0, the others still count
+    # the hanging cell is interrupted after 15 s; its question scores 0, the others still count
     hung = grades["b_hangs"]
     assert hung.points["stable learning rate"] == 0 and hung.total == 8
     assert "time limit of a cell" in hung.feedback["stable learning rate"]
@@ -260,6 +263,7 @@ def test_part1_misbehaving_submissions_do_not_disturb_the_others(tmp_path, stude
 
 
 def test_a_submission_that_ignores_interrupts_is_stopped_by_the_time_limit(tmp_path):
+    """Its cell never ends, however fast the machine: the verdict does not depend on load."""
     assignment = ROOT / "book" / "assignments" / "part1_gradient_descent.ipynb"
     stubborn = appended(
         assignment,
@@ -267,15 +271,61 @@ def test_a_submission_that_ignores_interrupts_is_stopped_by_the_time_limit(tmp_p
         "    except KeyboardInterrupt:\n        pass",
         at=3,
     )
+    grades, _ = grade(tmp_path, assignment, {"stubborn": stubborn}, grader.Limits(cell=3, total=8))
+    assert grades["stubborn"].status == "stopped after the time limit of 8 s"
+    assert grades["stubborn"].total == 0
+    assert psutil.Process().children(recursive=True) == []  # its kernel is gone too
+
+
+SLOW_SETUP = "import time\n\nfrom coursework.checks import Report\n\ntime.sleep(12)"
+
+
+@pytest.fixture
+def slow_setup_assignment(tmp_path):
+    """A one-question assignment whose set-up cell takes longer than every limit but its own."""
+    cells = [
+        nbformat.v4.new_code_cell(SLOW_SETUP),
+        nbformat.v4.new_code_cell("def answer():\n    return 42", metadata={"tags": ["solution"]}),
+        nbformat.v4.new_code_cell(
+            "Report('answer', int(answer() == 42), 1, 'return 42')",
+            metadata={"tags": ["check"], "grade": {"question": "answer", "points": 10}},
+        ),
+    ]
+    path = tmp_path / "slow_setup.ipynb"
+    nbformat.write(nbformat.v4.new_notebook(cells=cells), path)
+    return path
+
+
+def test_the_kits_set_up_cells_do_not_count_against_the_students_time(
+    tmp_path, slow_setup_assignment
+):
+    assert grader.setup_sources(slow_setup_assignment) == {SLOW_SETUP}
+    changed = edited(slow_setup_assignment, "time.sleep(12)", "time.sleep(12)  # mine now")
     grades, _ = grade(
         tmp_path,
-        assignment,
-        {"stubborn": stubborn, "well_behaved": assignment.read_bytes()},
-        cell_timeout=3,
-        time_limit=25,
+        slow_setup_assignment,
+        {"kit": slow_setup_assignment.read_bytes(), "edited_set_up": changed},
+        # the student's cells and the check take 10 ms; the set-up cell sleeps 12 s
+        grader.Limits(cell=2, total=10, setup=120),
     )
-    assert "time limit" in grades["stubborn"].status and grades["stubborn"].total == 0
-    assert grades["well_behaved"].total == 10
+    assert grades["kit"].total == 10 and grades["kit"].status == "ok"
+    assert grades["kit"].errors == []
+    # an edited set-up cell is the student's own cell, timed like the others
+    assert grades["edited_set_up"].errors == ["cell 1: " + TIMEOUT]
+    assert grades["edited_set_up"].total == 10
+
+
+def test_setup_sources_of_an_assignment_are_its_imports():
+    part1 = ROOT / "book" / "assignments" / "part1_gradient_descent.ipynb"
+    sources = grader.setup_sources(part1)
+    assert len(sources) == 2 and any(s.startswith("import jax") for s in sources)
+
+
+@pytest.mark.parametrize("field", ["cell", "total", "setup"])
+@pytest.mark.parametrize("value", [0, -5, 2.5])
+def test_limits_must_be_positive_whole_seconds(field, value):
+    with pytest.raises(ValueError, match=f"limits: {field}"):
+        grader.Limits(**{field: value})
 
 
 def test_bad_grading_input(tmp_path):
