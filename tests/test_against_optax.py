@@ -10,9 +10,9 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 import pytest
-from conftest import descend, make_params, replay, smooth_loss
 
 import optimizers as opt
+from conftest import descend, make_params, replay, smooth_loss
 
 STEPS = 150
 

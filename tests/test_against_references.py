@@ -12,9 +12,9 @@ import numpy as np
 import optax
 import pytest
 import torch
-from conftest import make_params, replay, smooth_loss
 
 import optimizers as opt
+from conftest import make_params, replay, smooth_loss
 
 STEPS = 150
 grad_fn = jax.jit(jax.grad(smooth_loss))

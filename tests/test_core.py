@@ -4,9 +4,9 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
-from conftest import make_params, smooth_loss
 
 import optimizers as opt
+from conftest import make_params, smooth_loss
 
 ALL_OPTIMIZERS = {
     "sgd": lambda: opt.sgd(0.01, momentum=0.9, nesterov=True),

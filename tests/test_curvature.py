@@ -4,9 +4,9 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
-from conftest import make_params, smooth_loss
 from jax.flatten_util import ravel_pytree
 
+from conftest import make_params, smooth_loss
 from lab import curvature, nn, problems
 
 

@@ -17,6 +17,7 @@ import threading
 from urllib.parse import urljoin, urlparse
 
 import pytest
+
 from conftest import toc_pages
 
 CHROMIUM_FLAGS = [
