@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import os
 import shutil
 import tempfile
 import time
@@ -31,6 +32,7 @@ from nbclient.exceptions import CellExecutionComplete
 from nbval.plugin import IPyNbCell, IPyNbFile
 
 CACHED, FAILED = "cached", "failed"
+SIGNATURE, STOP = "NOTEBOOK-CACHE", "STOP"  # file names in the folder
 _RECORDER = pytest.StashKey["NotebookRecorder"]()
 
 
@@ -38,23 +40,64 @@ def pytest_addoption(parser):
     parser.addoption(
         "--notebook-cache",
         type=Path,
-        help="keep the notebooks nbval executes in this jupyter-cache folder",
+        help="keep this run's executed notebooks and site build in this folder (emptied first)",
     )
 
 
 def pytest_configure(config):
+    config.pluginmanager.register(RunOrder(), "notebook-cache-run-order")
     if hasattr(config, "workerinput"):  # an xdist worker: the controller chose the folder
         config.notebook_cache = Path(config.workerinput["notebook_cache"])
         return
     chosen = config.getoption("notebook_cache")
     config.notebook_cache = chosen or Path(tempfile.mkdtemp(prefix="book-notebooks-"))
-    config.notebook_cache.mkdir(parents=True, exist_ok=True)
     config.remove_notebook_cache = chosen is None
+    config.pluginmanager.register(EarlyStop(config), "notebook-cache-early-stop")
+    if chosen is not None:
+        _empty(chosen)
+    (config.notebook_cache / SIGNATURE).write_text("notebooks executed by nbval in one run\n")
+
+
+def _empty(folder: Path) -> None:
+    """Empty a folder given with --notebook-cache: a previous run's build must not be reused."""
+    if folder.exists() and any(folder.iterdir()):
+        if not (folder / SIGNATURE).exists():
+            raise pytest.UsageError(
+                f"--notebook-cache {folder}: not empty, and not a notebook cache"
+            )
+        shutil.rmtree(folder)
+    folder.mkdir(parents=True, exist_ok=True)
 
 
 @pytest.hookimpl(optionalhook=True)
 def pytest_configure_node(node):
     node.workerinput["notebook_cache"] = str(node.config.notebook_cache)
+
+
+class EarlyStop:
+    """On the controller: once the run cannot finish every notebook, tell the waiting site.
+
+    That is when a worker crashed (its notebooks may never finish) or when the run
+    stops at a failure (-x, --maxfail, --stepwise).
+    """
+
+    def __init__(self, config):
+        self.config, self.failures = config, 0
+
+    def stop(self) -> None:
+        (self.config.notebook_cache / STOP).touch()
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_testnodedown(self, node, error):
+        if error:
+            self.stop()
+
+    def pytest_runtest_logreport(self, report):
+        if report.failed:
+            self.failures += 1
+            maxfail = self.config.getoption("maxfail")
+            if (maxfail and self.failures >= maxfail) or self.config.getoption("stepwise", False):
+                self.stop()
 
 
 def pytest_unconfigure(config):
@@ -113,7 +156,7 @@ class NotebookRecorder:
             self.client.process_message(message, cell, self.cell_index)
 
     def finish(self, folder: Path) -> str:
-        """Cache the executed notebook if every code cell ran and passed; mark it done."""
+        """Cache the executed notebook if every code cell ran and passed; return which."""
         code_cells = {i for i, c in enumerate(self.source.cells) if c.cell_type == "code"}
         outcome = CACHED if self.executed == code_cells and not self.failed else FAILED
         if outcome == CACHED:
@@ -124,7 +167,6 @@ class NotebookRecorder:
                 get_cache(folder / "jupyter_cache").cache_notebook_bundle(
                     bundle, check_validity=False, overwrite=True
                 )
-        _marker(folder, self.path).write_text(outcome)
         return outcome
 
     def _number_cells(self) -> None:
@@ -141,20 +183,35 @@ def _marker(folder: Path, notebook: Path) -> Path:
     return folder / f"{notebook.resolve().as_posix().replace('/', '%')}.done"
 
 
-def pytest_collection_modifyitems(items):
+def _mark(folder: Path, notebook: Path, outcome: str) -> None:
+    """Say a notebook is done, atomically: a reader never sees half a marker."""
+    marker = _marker(folder, notebook)
+    partial = marker.with_suffix(".partial")
+    partial.write_text(outcome)
+    os.replace(partial, marker)
+
+
+class RunOrder:
     """Notebooks first, then the test files, and last the files that need the site.
 
     The site waits for every notebook, so a worker that reaches it has none of its
-    own left to run (pytest-xdist's ``loadfile`` hands out files in this order).
+    own left to run (pytest-xdist's ``loadfile`` with ``--no-loadscope-reorder`` hands
+    out files in this order). Registered in ``pytest_configure``, after pytest's
+    cache plugin, so that this sort comes after its reordering (--ff, --nf).
     """
 
-    def group(item) -> int:
-        if isinstance(item, IPyNbCell):
-            return 0
-        return 2 if item.path in needs_site else 1
+    @pytest.hookimpl(wrapper=True, tryfirst=True)
+    def pytest_collection_modifyitems(self, items):
+        result = yield
+        needs_site = {item.path for item in items if "site" in getattr(item, "fixturenames", ())}
 
-    needs_site = {item.path for item in items if "site" in getattr(item, "fixturenames", ())}
-    items.sort(key=group)  # stable: the order within each group stays
+        def group(item) -> int:
+            if isinstance(item, IPyNbCell):
+                return 0
+            return 2 if item.path in needs_site else 1
+
+        items.sort(key=group)  # stable: the order within each group stays
+        return result
 
 
 @pytest.hookimpl(wrapper=True)
@@ -179,27 +236,40 @@ def pytest_runtest_makereport(item, call):
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_teardown(item, nextitem):
-    result = yield
-    last_cell = nextitem is None or nextitem.parent is not item.parent
-    if isinstance(item, IPyNbCell) and last_cell:
-        recorder = item.parent.stash.get(_RECORDER, None)
+    try:
+        return (yield)
+    finally:
+        if isinstance(item, IPyNbCell) and (nextitem is None or nextitem.parent is not item.parent):
+            _finish(item.parent, item.config.notebook_cache)
+
+
+def _finish(notebook_file: IPyNbFile, folder: Path) -> None:
+    """After a notebook's last cell: cache it if it passed, and mark it done whatever happens."""
+    outcome = FAILED
+    try:
+        recorder = notebook_file.stash.get(_RECORDER, None)  # None: no cell ran
         if recorder is not None:
-            recorder.finish(item.config.notebook_cache)
-        else:  # no cell ran (e.g. the kernel did not start)
-            _marker(item.config.notebook_cache, Path(item.parent.path)).write_text(FAILED)
-    return result
+            outcome = recorder.finish(folder)
+    finally:
+        _mark(folder, Path(notebook_file.path), outcome)
 
 
 def wait_for_notebooks(session, timeout: float = 1200) -> dict[Path, str]:
-    """Wait until every notebook this run gave nbval is done; return each one's outcome.
+    """The outcome of each notebook nbval has finished in this run, once it is worth building.
 
-    Called by the ``site`` fixture before it builds. Waiting longer changes only how
-    long the run takes, never a verdict: a notebook still running when ``timeout``
-    passes is left out and the build executes it itself.
+    Called by the ``site`` fixture before it builds. In one process the notebooks
+    collected before the site have run already: no wait. Under pytest-xdist, wait
+    until the other worker has finished every notebook, unless the run stops early
+    (a crashed worker, -x). A notebook not done by then is executed by the build
+    itself, and ``test_book.py`` reports it as executed twice.
     """
-    folder = session.config.notebook_cache
+    config = session.config
+    folder = config.notebook_cache
     notebooks = {Path(item.parent.path) for item in session.items if isinstance(item, IPyNbCell)}
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline and not all(_marker(folder, n).exists() for n in notebooks):
-        time.sleep(1)
+    if hasattr(config, "workerinput"):
+        deadline = time.monotonic() + timeout
+        while not all(_marker(folder, n).exists() for n in notebooks):
+            if (folder / STOP).exists() or time.monotonic() > deadline:
+                break
+            time.sleep(1)
     return {n: _marker(folder, n).read_text() for n in notebooks if _marker(folder, n).exists()}
