@@ -10,14 +10,17 @@ the grader down with it.  ``checks.json`` holds ``{"setup": [sources], "checks":
 
 The kit's set-up cells (the assignment's imports, found by their unchanged source)
 get ``--setup-timeout``: a slow import is not the student's fault.  Every other cell
-gets ``--cell-timeout``.  When the first other cell starts, the file ``--started``
-is written: the grader's time limit for the student's work counts from then.
+gets ``--cell-timeout``.  When the first other cell starts, one byte is written to
+the pipe ``--started-fd`` (which the kernel does not inherit): the grader's time
+limit for the student's work counts from then.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
+from collections.abc import Callable
 from pathlib import Path
 
 import nbformat
@@ -91,20 +94,23 @@ def execute(
     cell_timeout: int,
     setup: frozenset[str] = frozenset(),
     setup_timeout: int = 600,
-    started: Path | None = None,
+    on_student_start: Callable[[], None] = lambda: None,
 ) -> dict:
     """Run the submission and its checks; return the status, each check's result and the errors.
 
-    ``setup`` holds the sources of the kit's set-up cells; ``started`` is written when
-    the first cell that is not one of them starts.
+    ``setup`` holds the sources of the kit's set-up cells; ``on_student_start`` is
+    called once, when the first cell that is not one of them starts.
     """
+    student_started = False
 
     def timeout(cell) -> int:
         return setup_timeout if cell.source in setup else cell_timeout
 
     def on_cell_start(cell, cell_index) -> None:
-        if started is not None and cell.source not in setup and not started.exists():
-            started.write_text(f"cell {cell_index + 1}\n")
+        nonlocal student_started
+        if not student_started and cell.source not in setup:
+            student_started = True
+            on_student_start()
 
     try:
         notebook = nbformat.read(submission, as_version=4)
@@ -144,6 +150,17 @@ def execute(
     return {"status": status, "results": results, "errors": _errors(student_cells)}
 
 
+def _signal(fd: int | None) -> Callable[[], None]:
+    """A function that writes one byte to the pipe ``fd`` and closes it."""
+
+    def signal() -> None:
+        if fd is not None:
+            os.write(fd, b"1")
+            os.close(fd)
+
+    return signal
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("submission", type=Path)
@@ -151,7 +168,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("result", type=Path)
     parser.add_argument("--cell-timeout", type=int, default=60)
     parser.add_argument("--setup-timeout", type=int, default=600)
-    parser.add_argument("--started", type=Path)
+    parser.add_argument("--started-fd", type=int, help="a pipe to write one byte to")
     args = parser.parse_args(argv)
     grading = json.loads(args.checks.read_text())
     result = execute(
@@ -160,7 +177,7 @@ def main(argv: list[str] | None = None) -> None:
         args.cell_timeout,
         frozenset(grading["setup"]),
         args.setup_timeout,
-        args.started,
+        _signal(args.started_fd),
     )
     args.result.write_text(json.dumps(result))
 

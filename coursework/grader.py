@@ -22,6 +22,7 @@ import csv
 import dataclasses
 import json
 import os
+import select
 import subprocess
 import sys
 import tempfile
@@ -150,21 +151,31 @@ def run_submission(
         (scratch / "submission.ipynb").write_bytes(content)
         checks = [{"question": q.name, "points": q.points, "source": q.source} for q in qs]
         (scratch / "checks.json").write_text(json.dumps({"setup": sorted(setup), "checks": checks}))
-        result_path, started, log = scratch / "result.json", scratch / "started", scratch / "log"
+        result_path, log = scratch / "result.json", scratch / "log"
+        started, signal = os.pipe()  # the child writes a byte when the student's cells start
         command = [
             sys.executable, "-m", "coursework.execute", "submission.ipynb", "checks.json",
             "result.json", "--cell-timeout", str(limits.cell), "--setup-timeout",
-            str(limits.setup), "--started", str(started),
+            str(limits.setup), "--started-fd", str(signal),
         ]  # fmt: skip
         env = {**os.environ, "HOME": str(scratch), "MPLBACKEND": "Agg"}
-        with open(log, "wb") as stderr:
-            process = subprocess.Popen(
-                command, cwd=scratch, env=env, stdout=subprocess.DEVNULL, stderr=stderr
-            )
+        try:
+            with open(log, "wb") as stderr:
+                process = subprocess.Popen(
+                    command,
+                    cwd=scratch,
+                    env=env,
+                    stdout=subprocess.DEVNULL,
+                    stderr=stderr,
+                    pass_fds=(signal,),
+                )
+            os.close(signal)
             try:
                 stopped = _wait(process, started, limits)
             finally:
                 _kill_tree(process)
+        finally:
+            os.close(started)
         if stopped:
             return {"status": stopped, "results": {}}
         if not result_path.exists():
@@ -173,17 +184,20 @@ def run_submission(
         return json.loads(result_path.read_text())
 
 
-def _wait(process: subprocess.Popen, started: Path, limits: Limits) -> str | None:
-    """Wait for the run; None if it ended within the limits, else why it was stopped."""
+def _wait(process: subprocess.Popen, started: int, limits: Limits) -> str | None:
+    """Wait for the run; None if it ended within the limits, else why it was stopped.
+
+    ``started`` is the pipe on which the child says the student's cells have begun.
+    """
     deadline, student_time = time.monotonic() + limits.setup, False
     while True:
+        if not student_time and select.select([started], [], [], 0)[0] and os.read(started, 1):
+            deadline, student_time = time.monotonic() + limits.total, True
         try:
             process.wait(timeout=0.25)
             return None
         except subprocess.TimeoutExpired:
             pass
-        if not student_time and started.exists():
-            deadline, student_time = time.monotonic() + limits.total, True
         if time.monotonic() > deadline:
             if student_time:
                 return f"stopped after the time limit of {limits.total} s"
