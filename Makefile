@@ -23,7 +23,7 @@ $(BOOK_STAMP): requirements.txt pyproject.toml | $(BIN)/python
 $(NPM_STAMP): package.json package-lock.json
 	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
 
-$(DEV_STAMP): requirements-dev.txt $(BOOK_STAMP) $(NPM_STAMP)
+$(DEV_STAMP): requirements-dev.txt binder/jupyterlab.txt $(BOOK_STAMP) $(NPM_STAMP)
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	touch $@
 
