@@ -7,8 +7,9 @@ below it::
 
     chapters      ch1_gradient_descent … ch7_benchmark, appendix_conventions
                       one package (or module) per chapter: its computations, results and figures
-    presentation  widgets, static_explorer, plot
-                      sliders that rerun a computation, the site's kernel-free explorers, figures
+    presentation  widgets, static_explorer, plot, prose
+                      sliders that rerun a computation, the site's kernel-free explorers, figures,
+                      numbers in the prose
     foundations   problems, trajectory, analysis, curvature, gradients, newton, nn, data, registry
                       test problems, compiled runs, closed-form theory, the registry of optimizers
     library       optimizers (not part of the lab)

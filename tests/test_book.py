@@ -48,8 +48,8 @@ def test_intro_shows_the_executed_example_with_glued_numbers(site):
     html, _ = site
     text = (html / "book" / "intro.html").read_text()
     assert "The package in five lines" in text
-    # the glued numbers are rendered, not left as roles
-    assert "glue:text" not in text and "intro_final_loss" not in text
+    # the numbers are rendered, not left as roles: {eval} reads the glued text
+    assert "glue:text" not in text and "{eval}" not in text and "intro_final_loss" not in text
     numbers = re.search(
         r"fell from\s*<span[^>]*>([0-9.e+-]+)</span>\s*to\s*<span[^>]*>([0-9.e+-]+)", text
     )

@@ -38,10 +38,14 @@ def test_notebook_is_stored_without_outputs(path):
 
 
 def test_requirements_are_pinned():
-    for name in ["requirements.txt", "requirements-dev.txt"]:
+    files = ["requirements.txt", "requirements-dev.txt", "binder/jupyterlab.txt"]
+    for name in files:
         for line in (ROOT / name).read_text().splitlines():
             line = line.split("#")[0].strip()
-            if not line or line in {"-e .[lab,course]", "-r requirements.txt"}:
+            if not line or line == "-e .[lab,course]":
+                continue
+            if line.startswith("-r "):
+                assert line[3:] in files, f"{name} includes {line[3:]}, which is not checked"
                 continue
             assert re.fullmatch(r"[A-Za-z0-9_.\-\[\]]+==[A-Za-z0-9_.+\-]+", line), f"{name}: {line}"
 
