@@ -12,6 +12,7 @@ import pytest
 
 import optimizers
 from conftest import ROOT, toc_pages
+from coursework.grader import Limits
 
 
 def test_build_has_no_warnings(site):
@@ -89,3 +90,14 @@ def test_bibliography_lists_the_papers(site):
     text = (html / "book" / "bibliography.html").read_text()
     for needle in ["adam: a method for stochastic optimization", "lookahead optimizer", "1964"]:
         assert needle in text.lower()
+
+
+def test_instructor_guide_states_the_graders_default_limits(site):
+    html, _ = site
+    page = (html / "book" / "instructors.html").read_text()
+    text = " ".join(re.sub(r"<[^>]+>", " ", page).split())
+    limits = Limits()
+    assert f"default {limits.cell} s per cell" in text
+    assert f"default {limits.total} s per submission" in text
+    assert f"default {limits.setup} s )" in text or f"default {limits.setup} s)" in text
+    assert "{eval}" not in text and "guide_cell_limit" not in text
