@@ -8,6 +8,9 @@ BOOK_STAMP := $(VENV)/.installed-book
 DEV_STAMP := $(VENV)/.installed-dev
 NPM_STAMP := node_modules/.package-lock.json
 JB_FLAGS := -n --keep-going
+# Each chapter writes its figures here when it runs (lab.prose.save_figure): the book and
+# the tests start without them, so every figure shown comes from the run beside it.
+FIGURES := book/figures
 
 .PHONY: book pdf test lint format bench assignments grade clean
 
@@ -28,10 +31,12 @@ $(DEV_STAMP): requirements-dev.txt binder/jupyterlab.txt $(BOOK_STAMP) $(NPM_STA
 	touch $@
 
 book: $(BOOK_STAMP) $(NPM_STAMP)  ## build the site into _build/html, executing every notebook
+	rm -rf $(FIGURES)
 	$(BIN)/jupyter-book build . $(JB_FLAGS)
 	@echo "Open the book: file://$(CURDIR)/_build/html/index.html"
 
 pdf: $(BOOK_STAMP) $(NPM_STAMP)  ## the book as one PDF: the single-page edition printed by Chromium
+	rm -rf $(FIGURES)
 	$(BIN)/jupyter-book build . --builder singlehtml $(JB_FLAGS)
 	$(BIN)/python scripts/print_pdf.py _build/singlehtml _build/optimizers-book.pdf
 
@@ -40,6 +45,7 @@ lint: $(DEV_STAMP)  ## ruff lint and format check
 	$(BIN)/ruff format --check .
 
 test: lint  ## lint, package tests, every notebook through nbval, the site built with -W
+	rm -rf $(FIGURES)
 	$(BIN)/pytest book tests --nbval-lax --nbval-current-env --nbval-cell-timeout=300 \
 		-n 2 --dist loadfile --no-loadscope-reorder --durations=15
 
@@ -59,4 +65,4 @@ format: $(DEV_STAMP)
 	$(BIN)/ruff check --fix .
 
 clean:
-	rm -rf _build node_modules
+	rm -rf _build node_modules $(FIGURES)

@@ -25,13 +25,13 @@ that result, without new runs.  :func:`tuned` is the table of :class:`TunedRun` 
 Section by section (notebook heading: computation → what the prose glues and asserts):
 
 *The rules of the benchmark*
-    :func:`benchmark` → :class:`Benchmark`: ``len(result.names)`` (``bench_count``);
-    the constants :data:`LEARNING_RATES`, :data:`SEEDS`, :data:`STEPS` and
-    :data:`TASKS` give ``bench_grid_size``, ``bench_seeds``, ``bench_steps`` and
-    ``bench_runs``.
+    the constants :data:`COMPARED`, :data:`LEARNING_RATES`, :data:`SEEDS`, :data:`STEPS`
+    and :data:`TASKS` give ``bench_count``, ``bench_grid_size``, ``bench_seeds``,
+    ``bench_steps`` and ``bench_runs``; :func:`benchmark` → :class:`Benchmark`
+    (``result.names`` asserted to be :data:`COMPARED`).
 *Steps to the target*
-    :func:`steps_table` and :func:`alpha_table` (``bench_steps_table``,
-    ``bench_alpha_table``); :func:`fastest` → :class:`FastestTuned`: ``winner_count``
+    :func:`steps_table` and :func:`alpha_table` (shown as Markdown tables);
+    :func:`fastest` → :class:`FastestTuned`: ``winner_count``
     (asserted ≥ 3), ``mean_steps`` (``bench_rosenbrock_solvers``, asserted fewer than
     half and all with momentum; ``bench_adam_quadratic``, ``bench_sgd_quadratic``);
     :func:`tuned`: ``best["sgd"]["MLP"].alpha / best["adam"]["MLP"].alpha`` (asserted
@@ -39,11 +39,11 @@ Section by section (notebook heading: computation → what the prose glues and a
     :func:`radam_early_steps` → :class:`RAdamEarlySteps`: ``gradient_norm``,
     ``safe_alpha``, ``first_bad_alpha``, ``blowup_step`` (asserted ≤ 6), ``diverged``.
 *The network on the digits*
-    :func:`mlp_table` (``bench_mlp_table``); :func:`accuracy_spread` →
+    :func:`mlp_table` (a Markdown table); :func:`accuracy_spread` →
     :class:`AccuracySpread`: ``best``, ``worst``, ``spread``, ``seed_std`` (glued in
     percentage points; asserted ``spread < 0.03`` and ``spread < 4 seed_std``).
 *Sensitivity to the learning rate*
-    :func:`sensitivity_figure` (``bench_heatmap``); :func:`alpha_sensitivity` →
+    :func:`sensitivity_figure` (``figures/bench_heatmap.png``); :func:`alpha_sensitivity` →
     :class:`AlphaSensitivity`: ``widths`` (the ``bench_width_*`` numbers; asserted:
     Adam wider than SGD on Beale, AdaBound and AMSBound the widest on both landscapes,
     no other method above half a decade on Rosenbrock), ``small_alphas`` (how many:

@@ -1,27 +1,98 @@
-"""Numbers in a chapter's prose that read the same on the site and in a live notebook.
+"""Numbers and figures in a chapter's prose, the same on the site and in a live notebook.
 
-A hidden cell computes a value, asserts the claim the prose makes about it, and binds
-the text the prose shows to a name::
+A chapter is read in two places: on the site, which Jupyter Book builds from the executed
+notebook, and live in JupyterLab (Binder), where jupyterlab-myst renders the Markdown
+after Run All.  Both understand MyST's ``eval`` role and the ``figure`` directive, so
+these are what the prose uses.
 
-    intro_final_loss = shown("intro_final_loss", final_loss, ".1e")
+*A number.*  A hidden cell computes a value, asserts the claim the prose makes about it,
+and glues the text the prose shows::
 
-The Markdown then shows it with MyST's ``eval`` role, whose content is that name. In
-JupyterLab (with jupyterlab-myst) the role evaluates the name in the kernel after Run
-All; on the site, ``book/_ext/glued_eval.py`` reads the text glued under the same name,
-from the same run.
+    glue("intro_final_loss", final_loss, ".1e")
+
+The Markdown below it writes ``{eval}`glued.intro_final_loss```.  In JupyterLab the role
+evaluates ``glued.intro_final_loss`` in the kernel: :data:`glued` holds every text glued
+in it.  On the site, ``book/_ext/glued_eval.py`` reads the text myst-nb stored under the
+same name from the same run.
+
+*A figure.*  The cell that makes a figure saves it with :func:`save_figure`, and the
+Markdown shows the file with a captioned, numbered ``figure`` directive::
+
+    :::{figure} figures/mom_phase.png
+    :name: mom-fig-phase
+    :alt: …
+    The caption, which may use {eval}`glued.mom_sqrt_09` and math.
+    :::
+
+The file is written next to the notebook when the cell runs (by Run All, ``make book``
+or nbval), so a figure always comes from the run that made the numbers beside it.
 """
 
 from __future__ import annotations
 
+import sys
+import types
+from pathlib import Path
 from typing import Any
 
+from matplotlib.figure import Figure
 
-def shown(name: str, value: Any, spec: str = "") -> str:
-    """``format(value, spec)``, glued as ``name`` for the site; returns the text to bind to ``name``."""
+from lab.plot import png_bytes
+
+FIGURES = Path("figures")
+"""Where :func:`save_figure` writes, relative to the kernel's working directory (the
+notebook's folder in JupyterLab, in the book build and under nbval)."""
+
+glued = types.SimpleNamespace()
+"""Every text glued in this kernel by :func:`glue`, as attributes: ``glued.name``."""
+
+
+def glue(name: str, value: Any, spec: str = "") -> None:
+    """Glue ``format(value, spec)`` as ``name`` for the site and keep it as ``glued.name``.
+
+    ``spec`` is a format specification (``".3g"``, ``".1%"``, ``""`` for ``str``), applied
+    as myst-nb's ``glue:text`` role applies it: a float presentation type formats
+    ``float(value)``, an integer one ``int(value)``, so NumPy and JAX scalars format like
+    Python numbers.
+    """
     if not isinstance(name, str) or not name.isidentifier():
         raise ValueError(f"name must be a Python identifier, got {name!r}")
-    from myst_nb import glue  # the book's runtime, not the lab's: only a chapter calls this
+    if not isinstance(spec, str):
+        raise TypeError(f"spec must be a format specification string, got {spec!r}")
+    from myst_nb import glue as myst_nb_glue  # the book's runtime: only a chapter calls this
 
-    text = format(value, spec)
-    glue(name, text, display=False)
-    return text
+    text = format(_as_formatted_type(value, spec), spec)
+    myst_nb_glue(name, text, display=False)
+    setattr(glued, name, text)
+
+
+def _as_formatted_type(value: Any, spec: str) -> Any:
+    presentation = spec[-1:]
+    if presentation and presentation in "eEfFgGn%":
+        return float(value)
+    if presentation and presentation in "bcdoxX":
+        return int(value)
+    if presentation == "s":
+        return str(value)
+    return value
+
+
+def save_figure(name: str, fig: Figure) -> None:
+    """Write ``fig`` to ``figures/<name>.png`` for the Markdown's ``figure`` directive.
+
+    The PNG is drawn at the figure's own dpi, as the notebook shows it, and compressed
+    fully (these files are what the site serves).  Nothing is returned, so a cell that
+    ends with this call shows nothing under it, except in Colab: Colab renders no MyST,
+    so there the figure is shown under the cell instead.
+    """
+    if not isinstance(name, str) or not name.isidentifier():
+        raise ValueError(f"name must be a Python identifier, got {name!r}")
+    if not isinstance(fig, Figure):
+        raise TypeError(f"fig must be a matplotlib Figure, got {type(fig).__name__}")
+    FIGURES.mkdir(exist_ok=True)
+    path = FIGURES / f"{name}.png"
+    path.write_bytes(png_bytes(fig, compress_level=9))
+    if "google.colab" in sys.modules:
+        from IPython.display import display
+
+        display(fig)

@@ -6,9 +6,13 @@ the others itself (tests/notebook_cache.py).
 """
 
 import inspect
+import json
 import re
 
+import nbformat
 import pytest
+from jupyter_cache import get_cache
+from myst_nb.ext.glue import extract_glue_data_cell
 
 import optimizers
 from conftest import ROOT, toc_pages
@@ -33,6 +37,49 @@ def test_each_notebook_nbval_ran_is_read_not_executed_again(site, nbval_outcomes
         assert nbval_outcomes.get(name) == "cached", f"{name}: {nbval_outcomes.get(name)}"
         assert f"{name}: Using cached notebook" in log
     assert "Executing notebook" not in log
+
+
+NOTEBOOKS = [page for page in toc_pages() if (ROOT / f"{page}.ipynb").exists()]
+EVAL_ROLE = re.compile(r"\{eval\}`([^`]*)`")
+
+
+@pytest.mark.parametrize("page", NOTEBOOKS)
+def test_each_number_is_glued_above_the_text_that_shows_it(site, nbval_outcomes, page, request):
+    """JupyterLab evaluates a Markdown cell's ``{eval}`glued.name``` when Run All reaches the
+    cell, so ``name`` must be glued by a code cell above it (the site would not notice)."""
+    if nbval_outcomes.get(f"{page}.ipynb") != "cached":
+        pytest.skip(f"nbval did not run {page} cleanly in this session")
+    source = nbformat.read(ROOT / f"{page}.ipynb", as_version=4)
+    cache = get_cache(request.config.notebook_cache / "jupyter_cache")
+    _, executed = cache.merge_match_into_notebook(source)
+    glued_so_far, late = set(), []
+    for index, cell in enumerate(executed.cells):
+        if cell.cell_type == "code":
+            glued_so_far |= {name for name, _ in extract_glue_data_cell(cell)}
+        elif cell.cell_type == "markdown":
+            for expression in EVAL_ROLE.findall(cell.source):
+                if expression.removeprefix("glued.") not in glued_so_far:
+                    late.append(f"cell {index}: {expression}")
+    assert late == [], f"{page}: shown before the cell that glues it: {late}"
+
+
+def test_each_figure_is_a_file_its_chapter_saved(site):
+    """A ``figure`` directive shows ``figures/<name>.png``; the chapter's own run wrote it."""
+    html, _ = site
+    for page in NOTEBOOKS:
+        notebook = json.loads((ROOT / f"{page}.ipynb").read_text())
+        markdown = "".join(
+            "".join(c["source"]) for c in notebook["cells"] if c["cell_type"] == "markdown"
+        )
+        code = "".join("".join(c["source"]) for c in notebook["cells"] if c["cell_type"] == "code")
+        for name in re.findall(r"^:::\{figure\} figures/(\w+)\.png$", markdown, flags=re.M):
+            assert f'save_figure("{name}", ' in code, (
+                f"{page}: figures/{name}.png is not saved by it"
+            )
+            assert (html / "_images" / f"{name}.png").exists(), (
+                f"{page}: {name}.png not on the site"
+            )
+        assert "{glue" not in markdown, f"{page}: a glue role or directive JupyterLab cannot show"
 
 
 @pytest.mark.parametrize("page", toc_pages())

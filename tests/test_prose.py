@@ -1,19 +1,24 @@
-"""lab.prose: a number for the prose is formatted once, glued for the site and returned for the kernel."""
+"""lab.prose: a number is formatted once, glued for the site and kept for the kernel; a figure is saved."""
 
+import sys
+import types
+
+import numpy as np
+import PIL.Image
 import pytest
 from IPython.core.interactiveshell import InteractiveShell
 from IPython.utils.capture import capture_output
 
-from lab.prose import shown
+from lab import plot
+from lab.prose import glue, glued, save_figure
 
 
-def test_shown_returns_the_formatted_text_and_glues_it():
+def test_glue_formats_once_glues_the_text_and_keeps_it_for_the_eval_role():
     InteractiveShell.instance()  # glue displays through IPython, as in a kernel
     with capture_output() as captured:
-        assert shown("final_loss", 0.000123456, ".2e") == "1.23e-04"
-        assert shown("steps", 60) == "60"
-    glued = [output.data for output in captured.outputs]
-    assert glued == [
+        assert glue("final_loss", 0.000123456, ".2e") is None  # nothing shown under the cell
+        glue("steps", 60)
+    assert [output.data for output in captured.outputs] == [
         {"application/papermill.record/text/plain": "'1.23e-04'"},
         {"application/papermill.record/text/plain": "'60'"},
     ]
@@ -21,9 +26,63 @@ def test_shown_returns_the_formatted_text_and_glues_it():
         {"scrapbook": {"name": "final_loss", "mime_prefix": "application/papermill.record/"}},
         {"scrapbook": {"name": "steps", "mime_prefix": "application/papermill.record/"}},
     ]
+    assert (glued.final_loss, glued.steps) == ("1.23e-04", "60")
+
+
+@pytest.mark.parametrize(
+    ("value", "spec", "text"),
+    [
+        (np.float32(0.45), ".3g", "0.45"),  # a float presentation formats float(value)
+        (np.int64(7), ".1f", "7.0"),
+        (np.float64(12.0), "d", "12"),  # an integer presentation formats int(value)
+        (np.int64(1_000_000), ",", "1,000,000"),
+        (0.25, ".0%", "25%"),
+        (3, "s", "3"),
+        ("adam", "", "adam"),
+    ],
+)
+def test_glue_formats_like_the_glue_text_role(value, spec, text):
+    InteractiveShell.instance()
+    with capture_output():
+        glue("formatted", value, spec)
+    assert glued.formatted == text
 
 
 @pytest.mark.parametrize("name", ["not a name", "1st", "", None])
-def test_shown_names_must_be_identifiers(name):
+def test_names_must_be_identifiers(name, tmp_path, monkeypatch):
     with pytest.raises(ValueError, match="name must be a Python identifier"):
-        shown(name, 1.0)
+        glue(name, 1.0)
+    monkeypatch.chdir(tmp_path)
+    fig, _ = plot.figure(ncols=1)
+    with pytest.raises(ValueError, match="name must be a Python identifier"):
+        save_figure(name, fig)
+
+
+def test_glue_names_a_spec_that_is_not_a_string():
+    with pytest.raises(TypeError, match="spec must be a format specification"):
+        glue("alpha", 0.1, 3)
+
+
+def test_save_figure_writes_the_png_the_figure_directive_shows(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # a kernel runs in the notebook's folder
+    fig, ax = plot.figure(ncols=1, width=2.0, height=1.5, dpi=100)
+    ax.plot([0, 1], [1, 0])
+    assert save_figure("demo", fig) is None  # a cell ending with it shows nothing
+    with PIL.Image.open(tmp_path / "figures" / "demo.png") as image:
+        assert (image.format, image.size) == ("PNG", (200, 150))  # the figure's own size and dpi
+    with pytest.raises(TypeError, match="fig must be a matplotlib Figure"):
+        save_figure("demo", ax)
+
+
+def test_save_figure_shows_the_figure_in_colab_only(tmp_path, monkeypatch):
+    """Colab cannot render the figure directive, so the figure appears under its cell there."""
+    monkeypatch.chdir(tmp_path)
+    InteractiveShell.instance()
+    fig, _ = plot.figure(ncols=1, width=2.0, height=1.5)
+    with capture_output() as elsewhere:
+        save_figure("demo", fig)
+    monkeypatch.setitem(sys.modules, "google.colab", types.ModuleType("google.colab"))
+    with capture_output() as colab:
+        save_figure("demo", fig)
+    assert elsewhere.outputs == []
+    assert [sorted(output.data) for output in colab.outputs] == [["image/png", "text/plain"]]

@@ -38,7 +38,7 @@ Submodules, in the order of the chapter:
 What the prose glues and asserts, per section of the notebook:
 
 * "A zig-zag, seen from the right angle": ``zigzag_figure(eigenbasis_run(learning_rate=0.17),
-  steps=12)`` (glued as a figure only).
+  steps=12)`` (a figure only).
 * "Predicted against measured": two :class:`EigenbasisRun` (α = 0.17 and 0.21) drawn by
   :func:`eigenbasis_figure`; glues and asserts ``max_relative_error``, ``factors[0]``,
   ``factors[1]`` and ``measured[-1]`` against ``measured[0]``.
