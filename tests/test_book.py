@@ -8,6 +8,7 @@ the others itself (tests/notebook_cache.py).
 import inspect
 import json
 import re
+from html import unescape
 
 import nbformat
 import pytest
@@ -61,6 +62,32 @@ def test_each_number_is_glued_above_the_text_that_shows_it(site, nbval_outcomes,
                 if expression.removeprefix("glued.") not in glued_so_far:
                     late.append(f"cell {index}: {expression}")
     assert late == [], f"{page}: shown before the cell that glues it: {late}"
+
+
+CITATION_LINK = re.compile(r"\[((?:[^\[\]]|\[[^\[\]]*\])*)\]\(cite:[pt]:[\w,-]+\)")
+SITE_CITATION = re.compile(r'<span class="bibtex-citation"[^>]*>(.*?)</span>', re.S)
+
+
+@pytest.mark.parametrize("page", NOTEBOOKS)
+def test_each_citation_reads_as_the_site_prints_it(site, page):
+    """A citation is a link whose text JupyterLab and Colab show (book/_ext/citation_links.py):
+    that text must be what the site prints for the same citation, in the same order."""
+    html, _ = site
+    notebook = json.loads((ROOT / f"{page}.ipynb").read_text())
+    written = [
+        match[1]
+        for cell in notebook["cells"]
+        if cell["cell_type"] == "markdown"
+        for match in CITATION_LINK.finditer("".join(cell["source"]))
+    ]
+    text = (html / f"{page}.html").read_text()
+    main = text[text.index("<main") :]
+    printed = [
+        " ".join(unescape(re.sub(r"<[^>]+>", "", span)).split())
+        for span in SITE_CITATION.findall(main)
+    ]
+    assert written == printed
+    assert "{cite" not in json.dumps(notebook), f"{page}: a cite role JupyterLab shows as a key"
 
 
 def test_each_figure_is_a_file_its_chapter_saved(site):
