@@ -183,14 +183,6 @@ FIGURES = """() => {
   return [captioned.length + pictures.length, unloaded.length];
 }"""
 
-MARKDOWN_RENDERED = """() => {
-  const cells = [...document.querySelectorAll('.jp-Notebook .jp-MarkdownCell')];
-  return cells.length > 0 && cells.every(cell => {
-    const rendered = cell.querySelector('.jp-RenderedMarkdown, .myst');
-    return rendered && rendered.textContent.trim().length > 0;
-  });
-}"""
-
 IMAGES_LOADED = """() => [...document.querySelectorAll('.jp-Notebook img')]
   .every(img => img.complete && img.naturalWidth > 0)"""
 
@@ -235,16 +227,11 @@ def saved_glue(page, notebook: Path) -> dict[str, str]:
     page.locator(".jp-Notebook").first.click(position={"x": 5, "y": 5})
     page.keyboard.press("Control+s")
     deadline = time.monotonic() + FIGURES_TIMEOUT_MS / 1000
-    while True:  # until the file has changed and is whole (the server writes it in place)
-        if notebook.stat().st_mtime_ns != before:
-            try:
-                cells = nbformat.read(notebook, as_version=4).cells
-                break
-            except (nbformat.reader.NotJSONError, json.JSONDecodeError):
-                pass
+    while notebook.stat().st_mtime_ns == before:
         if time.monotonic() > deadline:
             raise AssertionError(f"{notebook.name} was not saved")
         time.sleep(0.2)
+    cells = nbformat.read(notebook, as_version=4).cells
     return {
         name: ast.literal_eval(output["data"]["text/plain"])
         for cell in cells
@@ -269,9 +256,6 @@ def run_chapter(browser, server: LiveServer, name: str) -> LiveRun:
         page.wait_for_selector(
             ".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=START_TIMEOUT_MS
         )
-        # jupyterlab-myst evaluates a Markdown cell's roles when Run All runs the cell, from
-        # the cell's parsed MyST: a cell not yet rendered then would keep its roles blank
-        page.wait_for_function(MARKDOWN_RENDERED, timeout=START_TIMEOUT_MS, polling=200)
         dialogs = [d.inner_text() for d in page.locator(".jp-Dialog").all()]
         if dialogs:
             return LiveRun("", 0.0, 0, 0, 0, errors, None, dialogs, {})
