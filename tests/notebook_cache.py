@@ -192,8 +192,7 @@ def _mark(folder: Path, notebook: Path, outcome: str) -> None:
 
 
 class RunOrder:
-    """Notebooks first (after the live JupyterLab runs, marked ``live``, which take long and
-    wait for nothing), then the test files, and last the files that need the site.
+    """Notebooks first, then the test files, and last the files that need the site.
 
     The site waits for every notebook, so a worker that reaches it has none of its
     own left to run (pytest-xdist's ``loadfile`` with ``--no-loadscope-reorder`` hands
@@ -207,8 +206,6 @@ class RunOrder:
         needs_site = {item.path for item in items if "site" in getattr(item, "fixturenames", ())}
 
         def group(item) -> int:
-            if item.get_closest_marker("live"):  # long, needs nothing: beside the notebooks
-                return -1
             if isinstance(item, IPyNbCell):
                 return 0
             return 2 if item.path in needs_site else 1
@@ -255,24 +252,6 @@ def _finish(notebook_file: IPyNbFile, folder: Path) -> None:
             outcome = recorder.finish(folder)
     finally:
         _mark(folder, Path(notebook_file.path), outcome)
-
-
-def wait_for_live_runs(session, names: list[str], timeout: float = 1800) -> Path | None:
-    """The folder of this run's live JupyterLab runs, once ``names`` are recorded there.
-
-    None when ``tests/test_live_notebooks.py`` is not part of this session. Under
-    pytest-xdist another worker may still be running them: wait, unless the run stops
-    early. A chapter whose run failed is recorded as failed, so this never waits for it.
-    """
-    if not any(item.get_closest_marker("live") for item in session.items):
-        return None
-    folder = session.config.notebook_cache / "live"
-    deadline = time.monotonic() + timeout
-    while not all((folder / f"{name}.json").exists() for name in names):
-        if (session.config.notebook_cache / STOP).exists() or time.monotonic() > deadline:
-            break
-        time.sleep(1)
-    return folder
 
 
 def wait_for_notebooks(session, timeout: float = 1200) -> dict[Path, str]:
