@@ -217,11 +217,16 @@ def saved_glue(page, notebook: Path) -> dict[str, str]:
     page.locator(".jp-Notebook").first.click(position={"x": 5, "y": 5})
     page.keyboard.press("Control+s")
     deadline = time.monotonic() + FIGURES_TIMEOUT_MS / 1000
-    while notebook.stat().st_mtime_ns == before:
+    while True:  # until the file has changed and is whole (the server writes it in place)
+        if notebook.stat().st_mtime_ns != before:
+            try:
+                cells = nbformat.read(notebook, as_version=4).cells
+                break
+            except (nbformat.reader.NotJSONError, json.JSONDecodeError):
+                pass
         if time.monotonic() > deadline:
             raise AssertionError(f"{notebook.name} was not saved")
         time.sleep(0.2)
-    cells = nbformat.read(notebook, as_version=4).cells
     return {
         name: ast.literal_eval(output["data"]["text/plain"])
         for cell in cells
