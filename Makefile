@@ -11,6 +11,9 @@ JB_FLAGS := -n --keep-going
 # Each chapter writes its figures here when it runs (lab.prose.save_figure): the book and
 # the tests start without them, so every figure shown comes from the run beside it.
 FIGURES := book/figures
+# The outputs of these runs become the site: the widgets add their static explorers
+# (lab/static_explorer.py; a reader's kernel skips them).
+SITE := OPTIMIZERS_BOOK_SITE=1
 
 .PHONY: book pdf test lint format bench assignments grade clean
 
@@ -32,12 +35,12 @@ $(DEV_STAMP): requirements-dev.txt binder/jupyterlab.txt $(BOOK_STAMP) $(NPM_STA
 
 book: $(BOOK_STAMP) $(NPM_STAMP)  ## build the site into _build/html, executing every notebook
 	rm -rf $(FIGURES)
-	$(BIN)/jupyter-book build . $(JB_FLAGS)
+	$(SITE) $(BIN)/jupyter-book build . $(JB_FLAGS)
 	@echo "Open the book: file://$(CURDIR)/_build/html/index.html"
 
 pdf: $(BOOK_STAMP) $(NPM_STAMP)  ## the book as one PDF: the single-page edition printed by Chromium
 	rm -rf $(FIGURES)
-	$(BIN)/jupyter-book build . --builder singlehtml $(JB_FLAGS)
+	$(SITE) $(BIN)/jupyter-book build . --builder singlehtml $(JB_FLAGS)
 	$(BIN)/python scripts/print_pdf.py _build/singlehtml _build/optimizers-book.pdf
 
 lint: $(DEV_STAMP)  ## ruff lint and format check

@@ -6,6 +6,11 @@ which to precompute the figure, and :func:`explorer_html` packs the frames
 (palette PNGs, a few tens of kB each) with a plain HTML range input whose
 inline handler shows the matching frame.  It needs no JavaScript library and
 no network; in a live notebook the real widget is shown instead.
+
+The frames cost a few seconds per widget, so a kernel computes them only when its
+outputs become the site: when ``OPTIMIZERS_BOOK_SITE=1`` (:func:`for_the_site`), which
+``make book`` and the tests' nbval run set.  A reader's kernel (JupyterLab, Binder,
+Colab) shows the live widget and skips them.
 """
 
 from __future__ import annotations
@@ -13,15 +18,23 @@ from __future__ import annotations
 import base64
 import html
 import io
+import os
 from collections.abc import Sequence
 
 import ipywidgets
 import numpy as np
 import PIL.Image
 
-__all__ = ["compress_png", "explorer_html", "frame_values"]
+__all__ = ["SITE_VARIABLE", "compress_png", "explorer_html", "for_the_site", "frame_values"]
 
 CSS_CLASS = "optimizers-explorer"
+SITE_VARIABLE = "OPTIMIZERS_BOOK_SITE"
+
+
+def for_the_site() -> bool:
+    """Whether this kernel's outputs become the rendered site (``OPTIMIZERS_BOOK_SITE=1``)."""
+    return os.environ.get(SITE_VARIABLE) == "1"
+
 
 # Show frame i of the explorer that contains this input, and its value.
 _ON_INPUT = (

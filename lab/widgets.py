@@ -287,8 +287,8 @@ class Interactive:
     def _repr_mimebundle_(self, **kwargs: Any) -> dict:
         bundle = self.widget._repr_mimebundle_(**kwargs)
         bundle["image/png"] = plot.png_base64(self.figure)  # for viewers without widgets
-        if self.static is not None:  # the rendered site shows this instead of dead sliders
-            bundle["text/html"] = self.static_html()
+        if self.static is not None and static_explorer.for_the_site():
+            bundle["text/html"] = self.static_html()  # the site shows it instead of dead sliders
         return bundle
 
 

@@ -31,6 +31,8 @@ from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionComplete
 from nbval.plugin import IPyNbCell, IPyNbFile
 
+from lab.static_explorer import SITE_VARIABLE
+
 CACHED, FAILED = "cached", "failed"
 SIGNATURE, STOP = "NOTEBOOK-CACHE", "STOP"  # file names in the folder
 _RECORDER = pytest.StashKey["NotebookRecorder"]()
@@ -46,6 +48,8 @@ def pytest_addoption(parser):
 
 def pytest_configure(config):
     config.pluginmanager.register(RunOrder(), "notebook-cache-run-order")
+    # nbval's kernels inherit this: their outputs become the site, static explorers included
+    os.environ[SITE_VARIABLE] = "1"
     if hasattr(config, "workerinput"):  # an xdist worker: the controller chose the folder
         config.notebook_cache = Path(config.workerinput["notebook_cache"])
         return

@@ -14,7 +14,7 @@ import pytest
 
 import optimizers as opt
 from lab import ch5_adaptive as ada
-from lab import nn, plot, problems, registry
+from lab import nn, plot, problems, registry, static_explorer
 from lab.trajectory import compilation_count
 
 RNG = np.random.default_rng(7)
@@ -330,7 +330,8 @@ def test_bias_widget_moves_never_recompile(bias):
     bias.update(b1=0.9, one_minus_b2=1e-3, learning_rate=0.1)
 
 
-def test_bias_widget_static_explorer_varies_one_minus_beta2():
+def test_bias_widget_static_explorer_varies_one_minus_beta2(monkeypatch):
+    monkeypatch.setenv(static_explorer.SITE_VARIABLE, "1")  # outputs for the site
     widget = ada.bias_correction_widget(frames=3)
     html = widget._repr_mimebundle_()["text/html"]
     assert html.count("<img") == 3 and "1 − β₂" in html

@@ -38,6 +38,7 @@ from myst_nb.ext.glue import extract_glue_data_cell
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from conftest import ROOT, toc_pages
+from lab.static_explorer import SITE_VARIABLE
 
 NOTEBOOKS = [page for page in toc_pages() if (ROOT / f"{page}.ipynb").exists()]
 RAW_MYST = ["{glue", "{eval", ":::{", "```{", "{cite", "{ref", "{numref", "{eq}", "{term"]
@@ -135,8 +136,11 @@ def jupyterlab(tmp_path_factory):
         *(sys.executable, "-m", "jupyterlab", "--no-browser", "--allow-root"),
         *("--ip=127.0.0.1", f"--port={port}", "--IdentityProvider.token="),
         "--ServerApp.disable_check_xsrf=True",  # the test shuts kernels down through the API
+        "--LabApp.expose_app_in_browser=True",  # window.jupyterapp: open, run and close notebooks
     ]
-    env = {**os.environ, "JUPYTERLAB_SETTINGS_DIR": str(settings)}
+    # a reader's kernel: no static explorers (the site's), the live widgets instead
+    env = {k: v for k, v in os.environ.items() if k != SITE_VARIABLE}
+    env["JUPYTERLAB_SETTINGS_DIR"] = str(settings)
     log = (folder / "jupyterlab.log").open("w")
     server = subprocess.Popen(command, cwd=folder, env=env, stdout=log, stderr=log)
     url = f"http://127.0.0.1:{port}"
@@ -235,37 +239,91 @@ def saved_glue(page, notebook: Path) -> dict[str, str]:
     }
 
 
-def run_chapter(browser, server: LiveServer, name: str) -> LiveRun:
-    """Open ``book/<name>.ipynb`` in JupyterLab, Run All, read it, save it; then shut its
-    kernel down."""
-    url, notebook = server.url, server.folder / "book" / f"{name}.ipynb"
+OPEN = """path => window.jupyterapp.commands.execute('docmanager:open', {path})"""
+RUN_ALL_ENABLED = """() => window.jupyterapp.commands.isEnabled('notebook:run-all-cells')"""
+# what Run > Run All Cells runs, on the notebook just opened (the current one)
+RUN_ALL = """() => { window.jupyterapp.commands.execute('notebook:run-all-cells'); }"""
+CLOSE = """() => window.jupyterapp.shell.currentWidget.dispose()"""
+# jupyterlab-myst evaluates a Markdown cell's {eval} roles when Run All reaches the cell,
+# from the cell's parsed MyST: Run All waits until every Markdown cell is rendered.
+# Every Markdown cell's {eval} roles answered: jupyterlab-myst asks the kernel once the cell is
+# parsed, so an answer can arrive after the last code cell has run.
+EVALUATED = """() => window.jupyterapp.shell.currentWidget.content.widgets.every(cell => {
+  if (cell.model.type !== 'markdown') return true;
+  const roles = (cell.model.sharedModel.getSource().match(/\\{eval\\}`/g) || []).length;
+  return (cell.model.getMetadata('user_expressions') || []).length === roles;
+})"""
+SHOWS_ALL = """texts => {
+  const shown = document.querySelector('.jp-Notebook').innerText;
+  return texts.every(t => shown.includes(t));
+}"""
+MARKDOWN_RENDERED = """() => {
+  const cells = [...document.querySelectorAll('.jp-Notebook .jp-MarkdownCell')];
+  return cells.length > 0 && cells.every(c => c.classList.contains('jp-mod-rendered')
+    && c.querySelector('.jp-RenderedMarkdown, .jp-RenderedMyST, .myst') !== null);
+}"""
+
+
+@pytest.fixture(scope="module")
+def lab_page(browser, jupyterlab):
+    """One JupyterLab tab for every chapter, as a reader opens one chapter after another."""
     page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(f"{jupyterlab.url}/lab/workspaces/test?reset")
+    page.wait_for_function("() => window.jupyterapp?.shell", timeout=START_TIMEOUT_MS)
+    page.wait_for_selector(".jp-DirListing", timeout=START_TIMEOUT_MS)  # the app has started
+    yield page
+    page.close()
+
+
+def run_chapter(page, server: LiveServer, name: str) -> LiveRun:
+    """Open ``book/<name>.ipynb`` in JupyterLab, Run All, read it, save it; then close it and
+    shut its kernel down."""
+    url, notebook = server.url, server.folder / "book" / f"{name}.ipynb"
     errors: list[str] = []
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: errors.append(str(e)))
     missing: list[str] = []  # files a Markdown cell asked for before Run All reached its figure
-    page.on("response", lambda r: missing.append(r.url) if r.status == 404 else None)
+
+    def on_console(message):
+        if message.type == "error":
+            errors.append(message.text)
+
+    def on_error(error):
+        errors.append(str(error))
+
+    def on_response(response):
+        if response.status == 404:
+            missing.append(response.url)
+
+    listeners = {"console": on_console, "pageerror": on_error, "response": on_response}
+    for event, listener in listeners.items():
+        page.on(event, listener)
     try:
-        page.goto(f"{url}/lab/workspaces/test-{name}/tree/book/{name}.ipynb?reset")
+        page.evaluate(OPEN, f"book/{name}.ipynb")
         page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=START_TIMEOUT_MS)
         page.wait_for_selector(
             ".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=START_TIMEOUT_MS
         )
+        page.wait_for_function(MARKDOWN_RENDERED, timeout=START_TIMEOUT_MS, polling=200)
         dialogs = [d.inner_text() for d in page.locator(".jp-Dialog").all()]
         if dialogs:
             return LiveRun("", 0.0, 0, 0, 0, errors, None, dialogs, {})
+        page.wait_for_function(RUN_ALL_ENABLED, timeout=START_TIMEOUT_MS)
         errors.clear()  # before Run All the figures' files do not exist yet
         started = time.monotonic()
-        page.click('.lm-MenuBar-itemLabel:text-is("Run")')
-        page.click('.lm-Menu-itemLabel:text-is("Run All Cells")')
+        page.evaluate(RUN_ALL)
         page.wait_for_function(ANY_STARTED, timeout=START_TIMEOUT_MS)
         page.wait_for_function(ALL_RUN, timeout=RUN_ALL_TIMEOUT_MS, polling=200)
         run_all_seconds = time.monotonic() - started
         # the Markdown renders again once its numbers are evaluated, and loads the figures;
-        # if they never load, the test of the figures says so
+        # whatever does not arrive within the wait, the tests report as missing
+        with contextlib.suppress(PlaywrightTimeout):
+            page.wait_for_function(EVALUATED, timeout=FIGURES_TIMEOUT_MS, polling=200)
         with contextlib.suppress(PlaywrightTimeout):
             page.wait_for_function(IMAGES_LOADED, timeout=FIGURES_TIMEOUT_MS, polling=200)
+        glued = saved_glue(page, notebook)
         page.evaluate(OPEN_SOLUTIONS)
+        numbers = [glued[n] for n in shown_names(f"book/{name}") if n in glued]
+        with contextlib.suppress(PlaywrightTimeout):
+            page.wait_for_function(SHOWS_ALL, arg=numbers, timeout=FIGURES_TIMEOUT_MS, polling=200)
         figures, unloaded = page.evaluate(FIGURES)
         errors = without_early_figure_requests(errors, missing, unloaded)
         text = page.inner_text(".jp-Notebook")
@@ -273,25 +331,27 @@ def run_chapter(browser, server: LiveServer, name: str) -> LiveRun:
         moved = page.evaluate(MOVE_SLIDER)
         slider = SliderMove(*moved) if moved else None
         dialogs = [d.inner_text() for d in page.locator(".jp-Dialog").all()]
-        glued = saved_glue(page, notebook)
         return LiveRun(
             text, run_all_seconds, figures, unloaded, error_outputs, errors, slider, dialogs, glued
         )
     finally:
-        page.close()
+        for event, listener in listeners.items():
+            page.remove_listener(event, listener)
+        with contextlib.suppress(Exception):
+            page.evaluate(CLOSE)
         for kernel in api(url, "/api/kernels"):
             api(url, f"/api/kernels/{kernel['id']}", method="DELETE")
 
 
 @pytest.fixture(scope="module")
-def live(browser, jupyterlab, request):
+def live(lab_page, jupyterlab, request):
     """``live(name)``: the chapter's LiveRun, run once (chapters run in the order asked)."""
     runs: dict[str, LiveRun | Exception] = {}
 
     def get(name: str) -> LiveRun:
         if name not in runs:  # a failed run is not repeated for each test that reads it
             try:
-                runs[name] = run_chapter(browser, jupyterlab, name)
+                runs[name] = run_chapter(lab_page, jupyterlab, name)
             except Exception as error:  # kept, and raised again for each test of the chapter
                 runs[name] = error
         if isinstance(runs[name], Exception):

@@ -56,7 +56,8 @@ def test_explorer_html_has_one_visible_frame_and_a_slider():
         static_explorer.explorer_html([b"a"], [0.1], "α", 3)
 
 
-def test_a_widget_displays_its_static_explorer_and_keeps_its_state():
+def test_a_widget_displays_its_static_explorer_and_keeps_its_state(monkeypatch):
+    monkeypatch.setenv(static_explorer.SITE_VARIABLE, "1")  # outputs for the site
     explorer = widgets.explore(
         problems.ill_conditioned_paraboloid(),
         optimizers=("sgd",),
@@ -74,6 +75,23 @@ def test_a_widget_displays_its_static_explorer_and_keeps_its_state():
     # frames differ: the slider really changes the picture
     frames = re.findall(r'src="data:image/png;base64,([^"]+)"', html)
     assert len(set(frames)) == 13
+
+
+def test_a_readers_kernel_shows_the_live_widget_without_computing_frames(monkeypatch):
+    monkeypatch.delenv(static_explorer.SITE_VARIABLE, raising=False)
+    explorer = widgets.explore(
+        problems.ill_conditioned_paraboloid(),
+        optimizers=("sgd",),
+        steps=30,
+        learning_rate=widgets.log_slider("α", 0.3, -3, 0),
+    )
+    moves = len(explorer.timings)
+    bundle = explorer._repr_mimebundle_()
+    assert "application/vnd.jupyter.widget-view+json" in bundle and "image/png" in bundle
+    assert "text/html" not in bundle
+    assert len(explorer.timings) == moves  # no frame was computed
+    monkeypatch.setenv(static_explorer.SITE_VARIABLE, "0")
+    assert "text/html" not in explorer._repr_mimebundle_()
 
 
 def test_static_control_must_be_a_control():
