@@ -60,6 +60,23 @@ def pytest_configure(config):
     if chosen is not None:
         _empty(chosen)
     (config.notebook_cache / SIGNATURE).write_text("notebooks executed by nbval in one run\n")
+    _share_compiled_programs(config.notebook_cache / "jax")
+
+
+def _share_compiled_programs(folder: Path) -> None:
+    """JAX's persistent compilation cache for this run, in the folder: a program one kernel
+    compiled (nbval's, the live JupyterLab test's) or one worker compiled, the next loads.
+
+    Set before the workers start, so they and every kernel they start inherit it. Every
+    program is kept however fast it compiled; a size limit turns on the cache's file lock,
+    which two processes writing and reading at once need.
+    """
+    os.environ.update(
+        JAX_COMPILATION_CACHE_DIR=str(folder),
+        JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS="0",
+        JAX_PERSISTENT_CACHE_MIN_ENTRY_SIZE_BYTES="0",
+        JAX_COMPILATION_CACHE_MAX_SIZE=str(4 * 2**30),
+    )
 
 
 def _empty(folder: Path) -> None:
