@@ -8,6 +8,8 @@ values inside its range, ``MOVES`` times, and prints per widget:
   has finished), median and 95th percentile;
 * redraw: moving the figure's artists and rendering the PNG the notebook
   shows (the widget's ``draw`` plus its output), median and 95th percentile;
+* layer only: the share of moves that repainted only the figure's moving layer
+  over its kept background (:mod:`lab.blitting`) rather than the whole figure;
 * compilations: XLA compilations anywhere in the process during the measured
   moves (JAX's ``backend_compile`` events), which must be 0.
 
@@ -28,38 +30,14 @@ import numpy as np
 from common import median, p95, summarize, summary_row, table
 from jax import monitoring
 
-from lab import ch1_gradient_descent as gd
-from lab import ch2_eigenvalues as eig
-from lab import ch3_preconditioning as pre
-from lab import ch4_momentum as mom
-from lab import ch5_adaptive as ada
-from lab import ch6_wrappers as wrap
+from lab import plot
+from lab.book_widgets import WIDGETS
 
 WARMUP = 3
 MOVES = 30
 COMPUTE_TARGET_MS = 1.0  # for widgets whose compute is 2-D trajectories
 REDRAW_TARGET_MS = 100.0
 
-# (chapter, widget, builder, whether its compute is 2-D trajectories), in book order.
-# Builders get frames=None where they take it: the static explorer is not timed here.
-WIDGETS = [
-    ("gradient_descent", "starting_point", gd.starting_point_widget, True),
-    ("gradient_descent", "saddle", gd.saddle_widget, True),
-    ("gradient_descent", "learning_rate", gd.learning_rate_widget, True),
-    ("gradient_descent", "batch_size", gd.batch_size_widget, False),
-    ("eigenvalues", "eigenvalue", eig.eigenvalue_widget, True),
-    ("eigenvalues", "rate", eig.rate_widget, False),
-    ("preconditioning", "per_coordinate", pre.per_coordinate_widget, True),
-    ("preconditioning", "rotation", pre.rotation_widget, True),
-    ("preconditioning", "damped_newton", pre.damped_newton_widget, True),
-    ("momentum", "paraboloid", mom.paraboloid_widget, True),
-    ("momentum", "eigendirection", mom.eigendirection_widget, False),
-    ("momentum", "nesterov", mom.nesterov_widget, True),
-    ("adaptive", "bias_correction", lambda: ada.bias_correction_widget(frames=None), False),
-    ("adaptive", "comparison", lambda: ada.comparison_widget(frames=None), True),
-    ("wrappers", "large_batch", lambda: wrap.large_batch_widget(frames=None), False),
-    ("wrappers", "lookahead", lambda: wrap.lookahead_widget(frames=None), False),
-]
 
 _compilations = [0]
 
@@ -88,6 +66,17 @@ def blocking(compute):
     return run
 
 
+_layer_only: list[bool] = []  # per picture: whether only the moving layer was repainted
+
+
+def _recording_paint(figure) -> bool:
+    _layer_only.append(_paint(figure))
+    return _layer_only[-1]
+
+
+_paint, plot.blitting.paint = plot.blitting.paint, _recording_paint
+
+
 def measure(build, rng: np.random.Generator) -> dict:
     """Warm a widget up, then time ``MOVES`` single-slider moves."""
     widget = build()
@@ -101,6 +90,7 @@ def measure(build, rng: np.random.Generator) -> dict:
     for i in range(WARMUP):
         move(i)
     before, first = _compilations[0], len(widget.timings)
+    _layer_only.clear()
     for i in range(MOVES):
         move(i)
     timings = widget.timings[first:]
@@ -111,6 +101,7 @@ def measure(build, rng: np.random.Generator) -> dict:
         "compute": (median(compute), p95(compute)),
         "redraw": (median(redraw), p95(redraw)),
         "compilations": _compilations[0] - before,
+        "layer_only": 100 * np.mean(_layer_only) if _layer_only else 0.0,
     }
 
 
@@ -128,13 +119,24 @@ def main() -> None:
                 result["sliders"],
                 *result["compute"],
                 *result["redraw"],
+                f"{result['layer_only']:.0f} %",
                 result["compilations"],
             )
         )
     print(f"widget response: {MOVES} single-slider moves per widget after {WARMUP} warm-up moves")
     print(
         table(
-            ["widget", "kind", "sliders", "compute ms", "p95", "redraw ms", "p95", "compiles"],
+            [
+                "widget",
+                "kind",
+                "sliders",
+                "compute ms",
+                "p95",
+                "redraw ms",
+                "p95",
+                "layer only",
+                "compiles",
+            ],
             rows,
         )
     )

@@ -30,6 +30,7 @@ from matplotlib.lines import Line2D
 from matplotlib.text import Text
 from matplotlib.ticker import NullLocator
 
+from lab import blitting
 from lab.problems import Problem
 from lab.trajectory import Trajectory
 
@@ -157,8 +158,13 @@ class Panels:
         raise NotImplementedError(f"{type(self).__name__} must define update(result)")
 
     def draw(self, result) -> None:
-        """Show ``result``: make the moving artists at the first call, then move them."""
+        """Show ``result``: make the moving artists at the first call, then move them.
+
+        What ``create`` made becomes the figure's moving layer (:mod:`lab.blitting`): a
+        later picture repaints only that, unless something else changed too.
+        """
         if not self._created:
+            blitting.set_still(self.figure, blitting.artists(self.figure))
             self.create(result)
             self._created = True
         self.update(result)
@@ -173,7 +179,7 @@ def png_bytes(fig: Figure, compress_level: int = 1) -> bytes:
     """
     if not isinstance(fig.canvas, FigureCanvasAgg):
         FigureCanvasAgg(fig)
-    fig.canvas.draw()
+    blitting.paint(fig)
     pixels = PIL.Image.fromarray(np.asarray(fig.canvas.buffer_rgba())).convert("RGB")
     buffer = io.BytesIO()
     pixels.save(buffer, format="png", compress_level=compress_level)
@@ -383,10 +389,12 @@ def set_loss_axis_limits(ax: Axes, lines: list[Line2D], margin: float = 1.5) -> 
     if ax.get_yscale() == "log":
         low, high = max(low, LOSS_FLOOR), max(high, LOSS_FLOOR)
         # whole decades, so the axis always carries labelled ticks at both ends
-        ax.set_ylim(10 ** np.floor(np.log10(low / margin)), 10 ** np.ceil(np.log10(high * margin)))
+        limits = 10 ** np.floor(np.log10(low / margin)), 10 ** np.ceil(np.log10(high * margin))
     else:
         pad = 0.05 * (high - low) or 1.0
-        ax.set_ylim(low - pad, high + pad)
+        limits = low - pad, high + pad
+    if tuple(ax.get_ylim()) != tuple(map(float, limits)):  # unchanged: the axis stays still
+        ax.set_ylim(*limits)
 
 
 # --------------------------------------------------------------------------

@@ -152,6 +152,7 @@ class Interactive:
         fixed: name → fixed value, passed to ``compute`` like a control's.
         result: what ``compute`` returned for the current values.
         timings: a :class:`Timing` for every update so far.
+        frames: how many frames the site's static explorer shows (``None``: no explorer).
     """
 
     def __init__(
@@ -177,9 +178,22 @@ class Interactive:
             control.observe(self._on_change, names="value")
         self.widget = ipywidgets.VBox([*self.controls.values(), self.output])
         self.static = self._static_control(static)
+        self.frames = 13
         self._static_html: str | None = None
         self.update()
         self.figure.set_layout_engine("none")  # keep the first layout: later draws are faster
+
+    @property
+    def frames(self) -> int | None:
+        return self._frames
+
+    @frames.setter
+    def frames(self, count: int | None) -> None:
+        if count is not None and (
+            isinstance(count, bool) or not isinstance(count, int) or count < 2
+        ):
+            raise ValueError(f"frames must be a whole number >= 2 or None, got {count!r}")
+        self._frames = count
 
     def values(self) -> dict[str, Any]:
         """The current value of every control, and the fixed values."""
@@ -287,8 +301,8 @@ class Interactive:
     def _repr_mimebundle_(self, **kwargs: Any) -> dict:
         bundle = self.widget._repr_mimebundle_(**kwargs)
         bundle["image/png"] = plot.png_base64(self.figure)  # for viewers without widgets
-        if self.static is not None and static_explorer.for_the_site():
-            bundle["text/html"] = self.static_html()  # the site shows it instead of dead sliders
+        if self.static is not None and self.frames and static_explorer.for_the_site():
+            bundle["text/html"] = self.static_html(self.frames)  # the site's, not dead sliders
         return bundle
 
 

@@ -13,7 +13,10 @@ of the same notebook:
   press to the new picture is recorded in ``live-notebooks.json``);
 * no error output and no console error after Run All.
 
-Chapters run one at a time; each kernel is shut down before the next starts.
+Chapters run one at a time in one JupyterLab tab; each notebook is closed and its kernel
+shut down before the next opens. The kernels share JAX's compilation cache with nbval's run
+(``tests/notebook_cache.py``), so the Run All times recorded here are with programs already
+compiled; a reader's first Run All also compiles them.
 """
 
 from __future__ import annotations
@@ -239,13 +242,11 @@ def saved_glue(page, notebook: Path) -> dict[str, str]:
     }
 
 
-OPEN = """path => window.jupyterapp.commands.execute('docmanager:open', {path})"""
+OPEN = """async path => { await window.jupyterapp.commands.execute('docmanager:open', {path}); }"""
 RUN_ALL_ENABLED = """() => window.jupyterapp.commands.isEnabled('notebook:run-all-cells')"""
 # what Run > Run All Cells runs, on the notebook just opened (the current one)
 RUN_ALL = """() => { window.jupyterapp.commands.execute('notebook:run-all-cells'); }"""
-CLOSE = """() => window.jupyterapp.shell.currentWidget.dispose()"""
-# jupyterlab-myst evaluates a Markdown cell's {eval} roles when Run All reaches the cell,
-# from the cell's parsed MyST: Run All waits until every Markdown cell is rendered.
+CLOSE = """() => { window.jupyterapp.shell.currentWidget.dispose(); }"""
 # Every Markdown cell's {eval} roles answered: jupyterlab-myst asks the kernel once the cell is
 # parsed, so an answer can arrive after the last code cell has run.
 EVALUATED = """() => window.jupyterapp.shell.currentWidget.content.widgets.every(cell => {
@@ -257,6 +258,8 @@ SHOWS_ALL = """texts => {
   const shown = document.querySelector('.jp-Notebook').innerText;
   return texts.every(t => shown.includes(t));
 }"""
+# jupyterlab-myst evaluates a Markdown cell's {eval} roles when Run All reaches the cell,
+# from the cell's parsed MyST: Run All waits until every Markdown cell is rendered.
 MARKDOWN_RENDERED = """() => {
   const cells = [...document.querySelectorAll('.jp-Notebook .jp-MarkdownCell')];
   return cells.length > 0 && cells.every(c => c.classList.contains('jp-mod-rendered')

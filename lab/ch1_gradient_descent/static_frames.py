@@ -1,7 +1,7 @@
 """How many frames the rendered site's explorers of the chapter's widgets show.
 
-Each frame is one more run and redraw when the notebook executes, so the chapter
-keeps them few; :func:`with_static_frames` computes them when a widget is built.
+Each frame is one more run and redraw when a site build executes the notebook, so the
+chapter keeps them few; :func:`with_static_frames` sets a widget's count.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ and redraw when the notebook executes, so the chapter keeps them few."""
 
 
 def with_static_frames(widget: widgets.Interactive, frames: int = STATIC_FRAMES):
-    """Precompute the widget's static explorer with ``frames`` frames (it is cached)."""
-    widget.static_html(frames=frames)
+    """The widget, its site explorer set to ``frames`` frames (computed when a site build
+    displays it)."""
+    widget.frames = frames
     return widget

@@ -203,8 +203,8 @@ def bias_correction_widget(
     :func:`bias_correction_factor`: at t = 1 the uncorrected step is
     (1 − β₁)/√(1 − β₂) times the corrected one — tiny for β₂ = 0.9, 3.16 times
     longer for the default β₂ = 0.999.  The rendered site explores 1 − β₂ over
-    ``frames`` values (9, from 10⁻⁴ to 10⁻¹), precomputed here; ``None`` leaves
-    it to the first display.  The widget's ``panels`` is its :class:`BiasCorrectionPanels`.
+    ``frames`` values (9, from 10⁻⁴ to 10⁻¹), computed when a site build displays it;
+    ``None``: no explorer.  The widget's ``panels`` is its :class:`BiasCorrectionPanels`.
     """
     panels = BiasCorrectionPanels(landscape(where))
 
@@ -220,6 +220,5 @@ def bias_correction_widget(
         compute, panels.draw, controls, panels.figure, static="one_minus_b2"
     )
     widget.panels = panels
-    if frames is not None:
-        widget.static_html(frames=as_whole(frames, "frames", 2))
+    widget.frames = None if frames is None else as_whole(frames, "frames", 2)
     return widget

@@ -171,7 +171,7 @@ def comparison_widget(
     :func:`~lab.ch5_adaptive.landscapes.run_on_landscape`, as in the figures: a
     method compiles once, at its first run; landscapes and learning rates are
     data.  The rendered site explores ``static`` over ``frames`` values (9 over
-    α's five decades), precomputed here; ``None`` leaves it to the first display.
+    α's five decades), computed when a site build displays it; ``None``: no explorer.
     The widget's ``panels`` is its :class:`ComparisonPanels`.
     """
     _check_choice(methods, where)
@@ -203,6 +203,5 @@ def comparison_widget(
     )
     widget.widget.children = (ipywidgets.HBox([chooser, dropdown]), grid, widget.output)
     widget.panels = panels
-    if frames is not None:
-        widget.static_html(frames=as_whole(frames, "frames", 2))
+    widget.frames = None if frames is None else as_whole(frames, "frames", 2)
     return widget

@@ -271,6 +271,5 @@ def large_batch_widget(names=NAMES, frames: int | None = 9) -> widgets.Interacti
         )
     widget = widgets.interactive(compute, panels.draw, controls, panels.figure, static="log2_batch")
     widget.panels = panels
-    if frames is not None:
-        widget.static_html(frames=frames)
+    widget.frames = frames
     return widget

@@ -191,6 +191,5 @@ def lookahead_widget(frames: int | None = 9) -> widgets.Interactive:
         lookahead_against_sgd, panels.draw, controls, panels.figure, static="slow_step_size"
     )
     widget.panels = panels
-    if frames is not None:
-        widget.static_html(frames=frames)
+    widget.frames = frames
     return widget

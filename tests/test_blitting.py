@@ -1,0 +1,84 @@
+"""A slider move repaints only the moving layer, and the picture is the one a full draw makes.
+
+How often a widget's moves repaint only the layer (and how fast) is measured by
+``benchmarks/widget_response.py``.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import numpy as np
+import PIL.Image
+import pytest
+
+from lab import blitting, plot
+from lab.book_widgets import WIDGETS
+
+MOVED = 3  # sliders moved per widget
+
+
+def shown(widget) -> np.ndarray:
+    """The picture under the widget, as pixels."""
+    png = base64.b64decode(widget.output.outputs[0]["data"]["image/png"])
+    return np.asarray(PIL.Image.open(io.BytesIO(png)).convert("RGB"))
+
+
+def full_draw(figure) -> np.ndarray:
+    """The figure drawn in full, its moving layer in place as any other artist, as pixels."""
+    layer = [artist for artist in blitting.artists(figure) if artist.get_animated()]
+    for artist in layer:
+        artist.set_animated(False)
+    try:
+        figure.canvas.draw()
+        return np.asarray(figure.canvas.buffer_rgba())[..., :3].copy()
+    finally:
+        for artist in layer:
+            artist.set_animated(True)
+
+
+def other_value(control) -> float:
+    """A position three quarters along a slider."""
+    low, high, step = control.min, control.max, control.step
+    position = low + step * round(0.75 * (high - low) / step)
+    if hasattr(control, "base"):  # a log slider's min and max are exponents
+        return float(control.base**position)
+    return type(control.value)(position)
+
+
+@pytest.mark.parametrize("book_widget", WIDGETS, ids=lambda w: f"{w.chapter}/{w.name}")
+def test_each_move_shows_what_a_full_draw_shows(book_widget):
+    widget = book_widget.build()
+    pictures = [shown(widget)]
+    sliders = [name for name, control in widget.controls.items() if hasattr(control, "step")]
+    for name in sliders[:MOVED]:
+        control = widget.controls[name]
+        for value in (other_value(control), control.value):  # there and back
+            widget.update(**{name: value})
+            pictures.append(shown(widget))
+            np.testing.assert_array_equal(pictures[-1], full_draw(widget.figure), err_msg=name)
+    assert any(not np.array_equal(pictures[0], p) for p in pictures), "no move changed it"
+
+
+def test_a_still_change_draws_the_whole_figure_again():
+    fig, ax = plot.figure(ncols=1)
+    (line,) = ax.plot([0, 1], [1, 0])
+    blitting.set_still(fig, [a for a in blitting.artists(fig) if a is not line])
+    assert blitting.paint(fig) is False and line.get_animated()  # the first paint draws all
+    line.set_ydata([0, 1])
+    assert blitting.paint(fig) is True  # only the line moved
+    ax.set_xlim(0, 2)
+    assert blitting.paint(fig) is False  # the axis changed: everything again
+    np.testing.assert_array_equal(np.asarray(fig.canvas.buffer_rgba())[..., :3], full_draw(fig))
+
+
+def test_a_figure_without_moving_artists_is_drawn_in_full():
+    fig, ax = plot.figure(ncols=1)
+    ax.plot([0, 1], [1, 0])
+    blitting.set_still(fig, blitting.artists(fig))
+    assert blitting.paint(fig) is False and blitting.paint(fig) is False
