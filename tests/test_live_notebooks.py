@@ -59,6 +59,7 @@ SETTINGS = {  # JupyterLab's settings for the test: render every cell, never wri
 RUN_ALL_TIMEOUT_MS = 900_000
 START_TIMEOUT_MS = 300_000
 FIGURES_TIMEOUT_MS = 60_000  # they load about 2 s after the last cell
+QUEUED_TIMEOUT_MS = 100_000  # Run All marks every cell queued at once, in milliseconds
 
 
 class SliderMove(NamedTuple):
@@ -244,6 +245,17 @@ def saved_glue(page, notebook: Path) -> dict[str, str]:
 
 OPEN = """async path => { await window.jupyterapp.commands.execute('docmanager:open', {path}); }"""
 RUN_ALL_ENABLED = """() => window.jupyterapp.commands.isEnabled('notebook:run-all-cells')"""
+# The notebook's kernel has started and is connected, and waits for work.
+KERNEL_READY = """() => {
+  const context = window.jupyterapp.shell.currentWidget.sessionContext;
+  const kernel = context.session?.kernel;
+  return context.isReady && kernel?.connectionStatus === 'connected' && kernel.status === 'idle';
+}"""
+KERNEL_STATE = """() => {
+  const context = window.jupyterapp.shell.currentWidget.sessionContext;
+  const kernel = context.session?.kernel;
+  return `ready ${context.isReady}, ${kernel?.connectionStatus}, ${kernel?.status}`;
+}"""
 # what Run > Run All Cells runs, on the notebook just opened (the current one)
 RUN_ALL = """() => { window.jupyterapp.commands.execute('notebook:run-all-cells'); }"""
 CLOSE = """() => { window.jupyterapp.shell.currentWidget.dispose(); }"""
@@ -265,6 +277,24 @@ MARKDOWN_RENDERED = """() => {
   return cells.length > 0 && cells.every(c => c.classList.contains('jp-mod-rendered')
     && c.querySelector('.jp-RenderedMarkdown, .jp-RenderedMyST, .myst') !== null);
 }"""
+
+
+def run_all(page, attempts: int = 3) -> None:
+    """Run All, and wait until a cell has started.
+
+    A run queues every cell at once (their prompts turn to [*]). In CI, twice, the first
+    notebook of a fresh server queued none, with no error; the command is then given again,
+    which cannot run a cell twice since none was queued.
+    """
+    for _ in range(attempts):
+        page.evaluate(RUN_ALL)
+        try:
+            page.wait_for_function(ANY_STARTED, timeout=QUEUED_TIMEOUT_MS)
+            return
+        except PlaywrightTimeout:
+            continue
+    state = page.evaluate(KERNEL_STATE)
+    raise AssertionError(f"Run All started no cell in {attempts} attempts (kernel: {state})")
 
 
 @pytest.fixture(scope="module")
@@ -309,11 +339,11 @@ def run_chapter(page, server: LiveServer, name: str) -> LiveRun:
         dialogs = [d.inner_text() for d in page.locator(".jp-Dialog").all()]
         if dialogs:
             return LiveRun("", 0.0, 0, 0, 0, errors, None, dialogs, {})
+        page.wait_for_function(KERNEL_READY, timeout=START_TIMEOUT_MS, polling=200)
         page.wait_for_function(RUN_ALL_ENABLED, timeout=START_TIMEOUT_MS)
         errors.clear()  # before Run All the figures' files do not exist yet
         started = time.monotonic()
-        page.evaluate(RUN_ALL)
-        page.wait_for_function(ANY_STARTED, timeout=START_TIMEOUT_MS)
+        run_all(page)
         page.wait_for_function(ALL_RUN, timeout=RUN_ALL_TIMEOUT_MS, polling=200)
         run_all_seconds = time.monotonic() - started
         # the Markdown renders again once its numbers are evaluated, and loads the figures;
