@@ -8,9 +8,9 @@ over it (matplotlib's `blitting
 <https://matplotlib.org/stable/users/explain/animations/blitting.html>`_):
 
 * the moving layer is what :meth:`lab.plot.Panels.create` made (and anything made after
-  it), plus every still artist that a full draw paints above it (a higher or equal zorder in the same axes: spines,
-  titles, the legend), drawn in a full draw's order, so the picture is pixel for pixel
-  the one a full draw makes;
+  it), plus every still artist that a full draw paints above it (a higher or equal zorder
+  in the same axes: spines, titles, the legend), drawn in a full draw's order, so the
+  picture is pixel for pixel the one a full draw makes;
 * its artists are ``animated``, which keeps them out of the background and, by
   matplotlib's own bookkeeping, keeps their changes from marking the figure stale;
 * anything else that changes (an axis range, a title outside the layer) marks the figure
