@@ -52,7 +52,7 @@ class PageVisit:
         self.page.goto(self.url, wait_until="networkidle")
         self.page.wait_for_function(
             "() => !window.MathJax || !window.MathJax.startup || window.MathJax.startup.promise",
-            timeout=10_000,
+            timeout=120_000,  # about 1 s idle; 10 s ran out while the live test ran beside it
         )
         self.page.wait_for_timeout(300)
 
