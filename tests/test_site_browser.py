@@ -39,6 +39,7 @@ class PageVisit:
 
     def __init__(self, browser, base: str, path: str):
         self.page = browser.new_page()
+        self.page.set_default_timeout(120_000)  # limits that catch a hang, not a busy machine
         self.external, self.failed, self.errors = [], [], []
         self.page.route("**/*", self._route(base))
         self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
@@ -167,7 +168,7 @@ def test_static_explorer_changes_frame_when_its_slider_moves(visits):
 
 def test_offline_search_finds_pages(browser, server):
     visit = PageVisit(browser, server, "search.html?q=momentum")
-    visit.page.wait_for_selector("#search-results ul li", timeout=15_000)
+    visit.page.wait_for_selector("#search-results ul li")
     results = visit.page.locator("#search-results ul li").count()
     visit.page.close()
     assert results >= 2 and visit.external == [] and visit.errors == []
