@@ -26,6 +26,7 @@ import PIL.Image
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.legend import Legend
 from matplotlib.lines import Line2D
 from matplotlib.text import Text
 from matplotlib.ticker import NullLocator
@@ -36,6 +37,7 @@ from lab.trajectory import Trajectory
 
 __all__ = [
     "COLORS",
+    "LOSS_CEILING",
     "LOSS_FLOOR",
     "NotebookFigure",
     "Panels",
@@ -49,6 +51,8 @@ __all__ = [
     "loss_values",
     "png_base64",
     "png_bytes",
+    "relabel_legend",
+    "set_limits",
     "set_loss_axis_limits",
     "trajectory_line",
     "update_divergence_message",
@@ -160,14 +164,19 @@ class Panels:
     def draw(self, result) -> None:
         """Show ``result``: make the moving artists at the first call, then move them.
 
-        What ``create`` made becomes the figure's moving layer (:mod:`lab.blitting`): a
-        later picture repaints only that, unless something else changed too.
+        What ``create`` made becomes the figure's moving layer (:mod:`lab.blitting`), and
+        so does a text that ``update`` changes (a title that shows a value): a later
+        picture repaints only that layer, unless something else changed too.
         """
         if not self._created:
             blitting.set_still(self.figure, blitting.artists(self.figure))
             self.create(result)
             self._created = True
+        texts = [a for a in blitting.still_artists(self.figure) if isinstance(a, Text)]
+        for text in texts:
+            text.stale = False  # drawn as it is: set_text marks it stale if it changes
         self.update(result)
+        blitting.set_moving(self.figure, [text for text in texts if text.stale])
 
 
 def png_bytes(fig: Figure, compress_level: int = 1) -> bytes:
@@ -372,29 +381,103 @@ def update_loss_curve(line: Line2D, traj: Trajectory, min_value: float | None = 
     line.set_data(np.arange(values.size), values)
 
 
-def set_loss_axis_limits(ax: Axes, lines: list[Line2D], margin: float = 1.5) -> None:
-    """Fit the y-range of a loss axis to the finite values of ``lines``.
+def set_limits(
+    ax: Axes, x: tuple[float, float] | None = None, y: tuple[float, float] | None = None
+) -> None:
+    """Set the x and/or y range of ``ax``, only where it differs from the current one.
 
-    Called after :func:`update_loss_curve`; computes the limits itself
-    (rather than ``relim``) so that NaN and huge values cannot produce
-    warnings or a degenerate range.
+    matplotlib marks a figure stale on every ``set_xlim``/``set_ylim``, even to the range
+    it already has, and a stale figure is repainted in full (:mod:`lab.blitting`); so a
+    widget's ``update`` sets ranges through this.
     """
-    finite = [
-        y[np.isfinite(y)] for y in (np.asarray(line.get_ydata(), np.float64) for line in lines)
-    ]
+    for limits, current, setter in (
+        (x, ax.get_xlim(), ax.set_xlim),
+        (y, ax.get_ylim(), ax.set_ylim),
+    ):
+        if limits is not None and tuple(map(float, limits)) != tuple(map(float, current)):
+            setter(*limits)
+
+
+def set_loss_axis_limits(ax: Axes, lines: list[Line2D], margin: float = 1.5) -> None:
+    """Fit the y-range of a loss axis to the finite values of ``lines``, and keep it steady.
+
+    Called after :func:`update_loss_curve`; computes the limits itself (rather than
+    ``relim``) so that NaN and huge values cannot produce warnings or a degenerate range.
+    A log axis spans whole decades, so it always carries labelled ticks at both ends, and
+    reaches at most :data:`LOSS_CEILING` times the highest starting loss: a diverging
+    curve leaves through the top (its divergence message says where it ended).
+
+    The range stays as it is while it holds every value and the values span at least a
+    tenth of it (in decades on a log axis); a range that must change grows to hold the
+    values when that still leaves them a tenth, and is fitted to them otherwise.  So a
+    slider move mostly leaves the axis and its tick labels still: the eye compares one
+    picture with the next, and the figure repaints only its curves (:mod:`lab.blitting`).
+    """
+    ys = [np.asarray(line.get_ydata(), np.float64) for line in lines]
+    finite = [y[np.isfinite(y)] for y in ys]
     values = np.concatenate(finite) if finite else np.array([])
     if values.size == 0:
         return
     low, high = float(values.min()), float(values.max())
-    if ax.get_yscale() == "log":
+    log = ax.get_yscale() == "log"
+    if log:
+        starts = [float(y[0]) for y in finite if y.size]
+        high = min(high, max(starts) * LOSS_CEILING)
         low, high = max(low, LOSS_FLOOR), max(high, LOSS_FLOOR)
-        # whole decades, so the axis always carries labelled ticks at both ends
-        limits = 10 ** np.floor(np.log10(low / margin)), 10 ** np.ceil(np.log10(high * margin))
+        fitted = 10 ** np.floor(np.log10(low / margin)), 10 ** np.ceil(np.log10(high * margin))
     else:
         pad = 0.05 * (high - low) or 1.0
-        limits = low - pad, high + pad
-    if tuple(ax.get_ylim()) != tuple(map(float, limits)):  # unchanged: the axis stays still
-        ax.set_ylim(*limits)
+        fitted = low - pad, high + pad
+    limits = _steady_range(ax, fitted, np.log10 if log else float)
+    set_limits(ax, y=limits)
+    setattr(ax, _FITTED, tuple(ax.get_ylim()))
+
+
+LOSS_CEILING = 1e3
+"""A log loss axis reaches at most this many times the highest starting loss."""
+
+_FITTED = "_fitted_loss_range"  # the range set_loss_axis_limits gave an axis last
+
+
+def _steady_range(ax: Axes, fitted: tuple[float, float], scale) -> tuple[float, float]:
+    """The y-range to show ``fitted``: the axis's own if it serves, else grown, else ``fitted``."""
+    current = ax.get_ylim()
+    if getattr(ax, _FITTED, None) != tuple(current):  # never fitted, or set since by other code
+        return fitted
+    grown = min(current[0], fitted[0]), max(current[1], fitted[1])
+
+    def width(limits):
+        return scale(limits[1]) - scale(limits[0])
+
+    return grown if width(fitted) >= width(grown) / 10 else fitted
+
+
+def relabel_legend(legend: Legend, labels: list[str]) -> None:
+    """Give a legend's entries new texts, in order, keeping the legend itself.
+
+    A widget whose labels carry a slider's value (``"Adam (α = 0.01)"``) relabels its
+    legend instead of making a new one, which would repaint the whole figure
+    (:mod:`lab.blitting`); the legend's frame still fits the new texts.
+    """
+    texts = legend.get_texts()
+    if len(labels) != len(texts):
+        raise ValueError(f"labels must give one text per entry ({len(texts)}), got {len(labels)}")
+    for text, label in zip(texts, labels, strict=True):
+        text.stale_callback = _stale_legend(legend)  # a changed text is a changed legend
+        text.set_text(label)
+
+
+def _stale_legend(legend: Legend):
+    """A stale callback that marks ``legend`` stale, as its own change would.
+
+    matplotlib lets a legend's texts mark its axes stale directly, past a legend in a
+    figure's moving layer (:mod:`lab.blitting`), which would force a full repaint.
+    """
+
+    def mark(artist, stale: bool) -> None:
+        legend.stale = stale
+
+    return mark
 
 
 # --------------------------------------------------------------------------

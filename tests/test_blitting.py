@@ -52,7 +52,10 @@ def other_value(control) -> float:
 
 
 @pytest.mark.parametrize("book_widget", WIDGETS, ids=lambda w: f"{w.chapter}/{w.name}")
-def test_each_move_shows_what_a_full_draw_shows(book_widget):
+def test_each_move_shows_what_a_full_draw_shows(book_widget, monkeypatch):
+    layer_only = []  # per picture: whether only the moving layer was repainted
+    paint = blitting.paint
+    monkeypatch.setattr(plot.blitting, "paint", lambda fig: layer_only.append(paint(fig)))
     widget = book_widget.build()
     pictures = [shown(widget)]
     sliders = [name for name, control in widget.controls.items() if hasattr(control, "step")]
@@ -63,6 +66,7 @@ def test_each_move_shows_what_a_full_draw_shows(book_widget):
             pictures.append(shown(widget))
             np.testing.assert_array_equal(pictures[-1], full_draw(widget.figure), err_msg=name)
     assert any(not np.array_equal(pictures[0], p) for p in pictures), "no move changed it"
+    assert any(layer_only[1:]), "no move repainted only the layer: nothing above was checked"
 
 
 def test_a_still_change_draws_the_whole_figure_again():
@@ -82,3 +86,17 @@ def test_a_figure_without_moving_artists_is_drawn_in_full():
     ax.plot([0, 1], [1, 0])
     blitting.set_still(fig, blitting.artists(fig))
     assert blitting.paint(fig) is False and blitting.paint(fig) is False
+
+
+def test_still_artists_clear_of_the_moving_ones_stay_in_the_background():
+    fig, ax = plot.figure(ncols=1)
+    ax.set_title("a title above the axes")
+    (line,) = ax.plot([0, 1], [1, 0], label="moves")
+    legend = ax.legend(loc="center")
+    blitting.set_still(fig, [a for a in blitting.artists(fig) if a is not line])
+    blitting.paint(fig)
+    layer = blitting.moving_layer(fig)
+    assert line in layer and legend in layer  # the legend is over the line: drawn after it
+    assert ax.title not in layer  # the line is clipped to the axes: it never reaches the title
+    line.set_clip_on(False)  # now the line could paint anywhere
+    assert ax.title in blitting.moving_layer(fig)

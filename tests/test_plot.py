@@ -142,3 +142,68 @@ def test_figures_show_themselves_as_png():
     fig, _ = plot.figure(ncols=1)
     assert fig._repr_png_().startswith(PNG_SIGNATURE)  # what a notebook calls for `fig`
     assert plot.png_base64(fig).startswith("iVBORw0KGgo")  # base64 of the PNG signature
+
+
+def _loss_axis(values):
+    """A log loss axis with one curve of ``values``, fitted once."""
+    fig, ax = plot.figure(ncols=1)
+    (line,) = ax.plot(np.arange(len(values)), values)
+    ax.set_yscale("log")
+    plot.set_loss_axis_limits(ax, [line])
+    return ax, line
+
+
+def _decades(ax):
+    return tuple(int(round(v)) for v in np.log10(ax.get_ylim()))
+
+
+def test_a_loss_axis_is_fitted_to_whole_decades_then_stays_while_the_curves_fit():
+    ax, line = _loss_axis([1.0, 1e-3, 1e-6])
+    assert _decades(ax) == (-7, 1)  # 1e-6 / 1.5 and 1 · 1.5, out to whole decades
+    line.set_ydata([1.0, 1e-2, 1e-3])  # inside, and fills 4 of its 8 decades
+    plot.set_loss_axis_limits(ax, [line])
+    assert _decades(ax) == (-7, 1)
+    line.set_ydata([10.0, 1.0, 0.1])  # above: the range grows to hold it
+    plot.set_loss_axis_limits(ax, [line])
+    assert _decades(ax) == (-7, 2)
+    line.set_ydata([1e9, 1e-5, 1e-11])  # on both sides: it grows again
+    plot.set_loss_axis_limits(ax, [line])
+    assert _decades(ax) == (-12, 10)
+    line.set_ydata([1.0, 0.9, 0.8])  # 2 decades of 22: less than a tenth, fitted anew
+    plot.set_loss_axis_limits(ax, [line])
+    assert _decades(ax) == (-1, 1)
+
+
+def test_a_loss_axis_set_by_other_code_is_fitted_anew():
+    ax, line = _loss_axis([1.0, 1e-3, 1e-6])
+    ax.set_ylim(1e-20, 1e5)
+    plot.set_loss_axis_limits(ax, [line])
+    assert _decades(ax) == (-7, 1)
+
+
+def test_a_diverging_curve_leaves_through_the_top_of_the_loss_axis():
+    ax, line = _loss_axis([2.0, 1e2, 1e9, 1e30])
+    assert _decades(ax)[1] == int(np.ceil(np.log10(2.0 * plot.LOSS_CEILING * 1.5)))
+
+
+def test_set_limits_leaves_an_unchanged_axis_fresh():
+    fig, ax = plot.figure(ncols=1)
+    ax.set_xlim(0, 1)
+    plot.png_bytes(fig)
+    assert not fig.stale
+    plot.set_limits(ax, x=(0, 1))
+    assert not fig.stale  # matplotlib's own set_xlim would have marked it stale
+    plot.set_limits(ax, y=(0, 2))
+    assert fig.stale and ax.get_ylim() == (0, 2)
+
+
+def test_relabel_legend_changes_the_texts_of_the_same_legend():
+    fig, ax = plot.figure(ncols=1)
+    ax.plot([0, 1], label="a")
+    ax.plot([1, 0], label="b")
+    legend = ax.legend()
+    plot.relabel_legend(legend, ["c", "d"])
+    assert ax.get_legend() is legend
+    assert [t.get_text() for t in legend.get_texts()] == ["c", "d"]
+    with pytest.raises(ValueError, match="labels"):
+        plot.relabel_legend(legend, ["only one"])
