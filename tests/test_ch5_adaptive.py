@@ -345,8 +345,9 @@ def comparison():
 def test_comparison_widget_draws_the_default_subset(comparison):
     (shown,) = comparison.output.outputs
     assert shown["data"]["image/png"] == plot.png_base64(comparison.figure)
-    where, runs = comparison.result
+    where, runs, methods = comparison.result
     assert where == "Rosenbrock" and len(runs) == 4
+    assert methods == ("sgd", "adagrad", "rmsprop", "adam")
     assert isinstance(comparison.panels, plot.Panels)
     assert list(comparison.panels.artists) == list(runs)
     hidden = [n for n in ada.COMPARED if comparison.controls[f"alpha_{n}"].layout.display == "none"]
@@ -359,6 +360,17 @@ def test_a_learning_rate_move_never_recompiles(comparison):
         comparison.update(**{f"alpha_{name}": 0.003})
     comparison.update(alpha_adam=0.1, alpha_sgd=1e-3, alpha_adagrad=0.5, alpha_rmsprop=0.03)
     assert compilation_count() == compiled
+
+
+def test_a_learning_rate_move_moves_and_relabels_the_same_lines(comparison):
+    panels = comparison.panels
+    curves, legend = [a.curve for a in panels.artists.values()], panels.losses.get_legend()
+    comparison.update(alpha_adam=0.01)
+    assert [a.curve for a in panels.artists.values()] == curves
+    assert panels.losses.get_legend() is legend
+    assert "Adam (α = 0.01)" in [t.get_text() for t in legend.get_texts()]
+    assert list(panels.artists) == list(comparison.result.runs)
+    comparison.update(alpha_adam=0.1)
 
 
 def test_landscapes_are_data_and_new_subsets_compile_once(comparison):

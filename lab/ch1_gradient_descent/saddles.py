@@ -183,14 +183,13 @@ class SaddleOffsetPanels(plot.Panels):
                                              linewidth=1, label="predicted escape")  # fmt: skip
         self.message = plot.divergence_message(self.plane, run)
         self.losses.legend(fontsize=8, loc="lower left")
+        self.losses.set_ylim(SADDLE_LOSS_FLOOR, 3.0)
 
     def update(self, result: SaddleOffsetRun) -> None:
         run = result.run
         plot.update_trajectory_line(self.path, run)
         plot.update_loss_curve(self.loss, run, self.problem.min_value)
         plot.update_divergence_message(self.message, run)
-        plot.set_loss_axis_limits(self.losses, [self.loss])
-        self.losses.set_ylim(SADDLE_LOSS_FLOOR, 3.0)
         self.predicted.set_xdata([result.predicted, result.predicted])
         escaped = (
             f"left at step {result.measured}" if result.measured is not None

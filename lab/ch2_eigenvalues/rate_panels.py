@@ -153,14 +153,17 @@ class RatePanels(plot.Panels):
         (self.best,) = ax.plot([], [], "s", color="black", markersize=7, label="α*")
         (self.current,) = ax.plot([], [], "o", color=PATH, markersize=9)
         self.current_line = ax.axvline(0, color=PATH, linewidth=1)
-        ax.legend(loc="lower left", fontsize=8, framealpha=0.9)
         ax = self.counts
         (self.at_alpha,) = ax.plot([], [], color=PATH, linewidth=1.4,
                                    label="predicted bound at your α")  # fmt: skip
         (self.measured,) = ax.plot([], [], "o", color=PATH, markersize=9,
                                    markerfacecolor="white", markeredgewidth=2,
                                    label="measured")  # fmt: skip
-        ax.legend(loc="upper left", fontsize=8, framealpha=0.9)
+        # one legend below both panels, clear of the curves: a move repaints only these
+        handles = [*self.rates.get_lines(), *self.counts.get_lines()]
+        labeled = [h for h in handles if not h.get_label().startswith("_")]
+        self.figure.legend(handles=labeled, loc="outside lower center", ncol=4, fontsize=8,
+                           frameon=False)  # fmt: skip
         self.note = ax.text(0.97, 0.04, "", transform=ax.transAxes, ha="right", va="bottom",
                             fontsize=9, color="#b00000")  # fmt: skip
 

@@ -76,12 +76,12 @@ class RotationPanels(plot.Panels):
             ncols=3, width=3.4, height=3.4
         )
         self.semi_axes = np.geomspace(8.0, 0.08, 14)
-        self.ellipses = _level_ellipses(self.plane, self.semi_axes.size)
         self.plane.plot(0, 0, marker="*", markersize=13, color="white", markeredgecolor="black")
         self.plane.set_xlim(-5, 5)
         self.plane.set_ylim(-5, 5)
         self.plane.set_aspect("equal", adjustable="box")
         self.plane.set_autoscale_on(False)
+        self.plane.set_axisbelow(True)  # the ticks point outwards, clear of the level sets
         self.plane.set_xlabel("θ₁")
         self.plane.set_ylabel("θ₂")
         self.losses.set_title("L(θ_t) − L_min")
@@ -93,6 +93,7 @@ class RotationPanels(plot.Panels):
         self.kappas.set_xticks([0, 15, 30, 45, 60, 75, 90])
 
     def create(self, frame: RotationFrame) -> None:
+        self.ellipses = _level_ellipses(self.plane, self.semi_axes.size)  # they turn too
         self.paths, self.curves = {}, {}
         for kind, run in frame.runs._asdict().items():
             color, label = COLORS[kind], LABELS[kind]
@@ -126,7 +127,7 @@ class RotationPanels(plot.Panels):
             self.kappa_lines[kind].set_ydata(values)
             self.kappa_dots[kind].set_data([angle], [np.interp(angle, self.angles, values)])
         highest = max(float(np.max(v)) for v in curves.values())
-        self.kappas.set_ylim(0.7, max(highest * 1.6, 2.0))
+        plot.set_limits(self.kappas, y=(0.7, 10 ** math.ceil(math.log10(highest * 1.6))))
 
 
 def rotation_widget(angle: float = 30.0, condition: float = 25.0) -> widgets.Interactive:

@@ -185,6 +185,23 @@ class DirectionPanels(plot.Panels):
         self._iterate_panel()
 
     def create(self, result: DirectionResult) -> None:
+        """The artists that move, and the legends that name some of them."""
+        # above the diagram's curves and labels, so a move repaints the dot alone
+        (self.point,) = self.phase.plot([], [], "o", color=plot.color(0), markersize=10, zorder=6,
+                                        markeredgecolor="white", markeredgewidth=1.5)  # fmt: skip
+        (self.radius,) = self.plane.plot([], [], "--", color="0.4", linewidth=1.0, label="|z| = √β")
+        (self.roots,) = self.plane.plot(
+            [], [], "o", color=plot.color(0), markersize=9, label="roots of T"
+        )
+        self.plane.legend(loc="upper right", fontsize=7.5, framealpha=0.9)
+        t = np.arange(EIGEN_STEPS + 1)
+        (self.envelope_top,) = self.iterates.plot(
+            [], [], ":", color="0.5", linewidth=1.0, label="±ρ^t"
+        )
+        (self.envelope_bottom,) = self.iterates.plot([], [], ":", color="0.5", linewidth=1.0)
+        (self.line,) = self.iterates.plot(t, np.zeros_like(t, dtype=float), "-o", color=plot.color(0),
+                                          markersize=3, linewidth=1.2, label="z_t (measured)")  # fmt: skip
+        self.iterates.legend(loc="upper right", fontsize=8, framealpha=0.9)
         self.message = plot.divergence_message(self.iterates, result.trajectory)
 
     def _phase_panel(self) -> None:
@@ -192,16 +209,12 @@ class DirectionPanels(plot.Panels):
         self.phase.set_xticks([0, 1, 2, 3, 4])
         self.phase.set_yticks([0, 0.5, 1])
         self.phase.set_title("regime of (αλ, β)", fontsize=10)
-        (self.point,) = self.phase.plot([], [], "o", color=plot.color(0), markersize=10,
-                                        markeredgecolor="white", markeredgewidth=1.5)  # fmt: skip
 
     def _root_plane(self) -> None:
         ax = self.plane
         ax.plot(np.cos(_CIRCLE), np.sin(_CIRCLE), color=RED, linewidth=1.2, label="|z| = 1")
-        (self.radius,) = ax.plot([], [], "--", color="0.4", linewidth=1.0, label="|z| = √β")
         ax.axhline(0, color="0.7", linewidth=0.8)
         ax.axvline(0, color="0.7", linewidth=0.8)
-        (self.roots,) = ax.plot([], [], "o", color=plot.color(0), markersize=9, label="roots of T")
         ax.set_xlim(-1.6, 1.6)
         ax.set_ylim(-1.25, 1.25)
         ax.set_xticks([-1, 0, 1])
@@ -210,15 +223,9 @@ class DirectionPanels(plot.Panels):
         ax.set_autoscale_on(False)
         ax.set_xlabel("Re z")
         ax.set_ylabel("Im z")
-        ax.legend(loc="upper right", fontsize=7.5, framealpha=0.9)
 
     def _iterate_panel(self) -> None:
         ax = self.iterates
-        t = np.arange(EIGEN_STEPS + 1)
-        (self.envelope_top,) = ax.plot([], [], ":", color="0.5", linewidth=1.0, label="±ρ^t")
-        (self.envelope_bottom,) = ax.plot([], [], ":", color="0.5", linewidth=1.0)
-        (self.line,) = ax.plot(t, np.zeros_like(t, dtype=float), "-o", color=plot.color(0),
-                               markersize=3, linewidth=1.2, label="z_t (measured)")  # fmt: skip
         ax.axhline(0, color="0.6", linewidth=0.8)
         ax.set_xlim(0, EIGEN_STEPS)
         ax.set_ylim(-1.6, 1.6)
@@ -227,7 +234,6 @@ class DirectionPanels(plot.Panels):
         ax.set_autoscale_on(False)
         ax.set_xlabel("step t")
         ax.set_ylabel("z_t / z₀ along the eigenvector")
-        ax.legend(loc="upper right", fontsize=8, framealpha=0.9)
 
     def update(self, result: DirectionResult) -> None:
         h, b = result.step, result.momentum

@@ -10,7 +10,7 @@ import ipywidgets
 from matplotlib.lines import Line2D
 from matplotlib.text import Text
 
-from lab import plot, widgets
+from lab import blitting, plot, widgets
 from lab.ch5_adaptive.landscapes import (
     LANDSCAPES,
     LEARNING_RATES,
@@ -35,10 +35,12 @@ class ComparisonRuns(NamedTuple):
         where: the landscape (one of :data:`~lab.ch5_adaptive.landscapes.LANDSCAPES`).
         runs: label such as ``"Adam (α = 0.1)"`` → the method's run of
             :data:`~lab.ch5_adaptive.landscapes.STEPS` steps, in the order of the menu.
+        methods: the methods' names (``"adam"``), in the order of ``runs``.
     """
 
     where: str
     runs: dict[str, Trajectory]
+    methods: tuple[str, ...]
 
 
 class RunArtists(NamedTuple):
@@ -53,17 +55,19 @@ class ComparisonPanels(plot.Panels):
     """The figure of "Comparing them all": contours and paths beside the loss curves.
 
     A new landscape redraws the contours; a new choice of methods replaces the
-    lines; a new learning rate only moves existing lines.
+    lines; a new learning rate only moves existing lines and relabels them.
 
     Attributes:
         plane: the contour axes; losses: the loss-curve axes.
         where: the landscape drawn.
+        methods: the methods drawn, in order.
         artists: label → the :class:`RunArtists` of that run.
     """
 
     def __init__(self):
         self.figure, (self.plane, self.losses) = plot.figure(ncols=2, width=4.4, height=3.7)
         self.where: str | None = None
+        self.methods: tuple[str, ...] = ()
         self.artists: dict[str, RunArtists] = {}
         self.losses.set_title("L(θ_t) − L_min", fontsize=10)
         self.losses.set_xlabel("step t")
@@ -75,6 +79,7 @@ class ComparisonPanels(plot.Panels):
         self.plane.clear()
         plot.contour(self.plane, landscape(where))
         self.plane.set_title(where, fontsize=10)
+        blitting.add_still(self.figure, self.plane.get_children())  # the landscape stays put
         self.where = where
 
     def _remove_runs(self) -> None:
@@ -82,11 +87,12 @@ class ComparisonPanels(plot.Panels):
             for artist in (artists.path.path, artists.path.end, artists.curve, artists.message):
                 if artist.axes is not None:
                     artist.remove()
-        self.artists = {}
+        self.artists, self.methods = {}, ()
 
-    def _add_runs(self, runs: dict[str, Trajectory]) -> None:
+    def _add_runs(self, result: ComparisonRuns) -> None:
         self._remove_runs()
-        for row, (label, run) in enumerate(runs.items()):
+        self.methods = result.methods
+        for row, (label, run) in enumerate(result.runs.items()):
             color = plot.color(row)
             self.artists[label] = RunArtists(
                 path=plot.trajectory_line(self.plane, run, label, color),
@@ -96,18 +102,28 @@ class ComparisonPanels(plot.Panels):
         legend = self.losses.get_legend()
         if legend is not None:
             legend.remove()
-        if runs:
+        if result.runs:
             self.losses.legend(fontsize=8, loc="lower left", framealpha=0.9)
+
+    def _relabel_runs(self, labels: list[str]) -> None:
+        """New labels (new learning rates) for the runs drawn: same artists, new texts."""
+        self.artists = dict(zip(labels, self.artists.values(), strict=True))
+        for label, artists in self.artists.items():
+            artists.path.path.set_label(label)
+            artists.curve.set_label(label)
+        plot.relabel_legend(self.losses.get_legend(), labels)
 
     def create(self, result: ComparisonRuns) -> None:
         self._set_landscape(result.where)
-        self._add_runs(result.runs)
+        self._add_runs(result)
 
     def update(self, result: ComparisonRuns) -> None:
         if result.where != self.where:
             self._set_landscape(result.where)
-        if list(result.runs) != list(self.artists):
-            self._add_runs(result.runs)
+        if result.methods != self.methods:
+            self._add_runs(result)
+        elif list(result.runs) != list(self.artists):
+            self._relabel_runs(list(result.runs))
         min_value = landscape(result.where).min_value
         for label, run in result.runs.items():
             artists = self.artists[label]
@@ -187,7 +203,7 @@ def comparison_widget(
         for name in methods:
             alpha = float(alphas[f"alpha_{name}"])
             runs[f"{_label(name)} (α = {alpha:.3g})"] = remembered_run(name, where, alpha)
-        return ComparisonRuns(where, runs)
+        return ComparisonRuns(where, runs, tuple(methods))
 
     def show_chosen_sliders(change=None) -> None:
         for name in COMPARED:

@@ -233,17 +233,23 @@ class LargeBatchPanels(plot.Panels):
             self.ax.plot([], [], color=plot.color(i), lw=1.3)[0] for i in range(len(result.curves))
         ]
         self.title = self.ax.set_title("", fontsize=10)
+        self.legend = self.ax.legend(
+            self.lines, self._labels(result), fontsize=8, loc="center right", framealpha=0.9
+        )
+
+    @staticmethod
+    def _labels(result: BatchCurves) -> list[str]:
+        return [
+            f"{LABELS[curve.name]}: α = {curve.learning_rate:.3g}, val. acc. {curve.accuracy:.2f}"
+            for curve in result.curves
+        ]
 
     def update(self, result: BatchCurves) -> None:
         t = np.arange(1, BATCH_STEPS + 1)
         for line, curve in zip(self.lines, result.curves, strict=True):
             shown = np.where(np.isfinite(curve.losses), np.clip(curve.losses, 1e-3, 30), 30)
             line.set_data(t, shown)
-            line.set_label(
-                f"{LABELS[curve.name]}: α = {curve.learning_rate:.3g}, "
-                f"val. acc. {curve.accuracy:.2f}"
-            )
-        self.ax.legend(fontsize=8, loc="center right", framealpha=0.9)
+        plot.relabel_legend(self.legend, self._labels(result))
         self.title.set_text(f"B = {result.batch_size}, α = α₀ · {result.batch_size}/{BASE_BATCH}")
 
 
