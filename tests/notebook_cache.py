@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import json
 import os
 import shutil
 import tempfile
@@ -35,6 +36,7 @@ from lab.static_explorer import SITE_VARIABLE
 
 CACHED, FAILED = "cached", "failed"
 SIGNATURE, STOP = "NOTEBOOK-CACHE", "STOP"  # file names in the folder
+LIVE_REPORT = "live-notebooks.json"  # Run All and slider times, written by the live test
 _RECORDER = pytest.StashKey["NotebookRecorder"]()
 
 
@@ -119,6 +121,23 @@ class EarlyStop:
             maxfail = self.config.getoption("maxfail")
             if (maxfail and self.failures >= maxfail) or self.config.getoption("stepwise", False):
                 self.stop()
+
+
+def pytest_terminal_summary(terminalreporter, config):
+    """Each chapter's Run All time and slider response in JupyterLab, when the live test ran."""
+    report = Path(getattr(config, "notebook_cache", ".")) / LIVE_REPORT
+    if not report.is_file():
+        return
+    terminalreporter.section("JupyterLab (tests/test_live_notebooks.py): Run All, one slider move")
+    for name, run in json.loads(report.read_text()).items():
+        slider = (
+            "no slider"
+            if run["slider_milliseconds"] is None
+            else f"{run['slider_milliseconds']} ms"
+        )
+        terminalreporter.line(
+            f"{name:<18} Run All {run['run_all_seconds']:6.1f} s   slider {slider}"
+        )
 
 
 def pytest_unconfigure(config):

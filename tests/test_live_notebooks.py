@@ -42,6 +42,7 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from conftest import ROOT, toc_pages
 from lab.static_explorer import SITE_VARIABLE
+from tests.notebook_cache import LIVE_REPORT
 
 NOTEBOOKS = [page for page in toc_pages() if (ROOT / f"{page}.ipynb").exists()]
 RAW_MYST = ["{glue", "{eval", ":::{", "```{", "{cite", "{ref", "{numref", "{eq}", "{term"]
@@ -401,7 +402,7 @@ def live(lab_page, jupyterlab, request):
         for name, run in runs.items()
         if isinstance(run, LiveRun)
     }
-    (request.config.notebook_cache / "live-notebooks.json").write_text(json.dumps(report))
+    (request.config.notebook_cache / LIVE_REPORT).write_text(json.dumps(report))
 
 
 def site_numbers(site, page: str) -> dict[str, str]:

@@ -146,7 +146,7 @@ def test_figures_show_themselves_as_png():
 
 def _loss_axis(values):
     """A log loss axis with one curve of ``values``, fitted once."""
-    fig, ax = plot.figure(ncols=1)
+    _fig, ax = plot.figure(ncols=1)
     (line,) = ax.plot(np.arange(len(values)), values)
     ax.set_yscale("log")
     plot.set_loss_axis_limits(ax, [line])
@@ -154,7 +154,7 @@ def _loss_axis(values):
 
 
 def _decades(ax):
-    return tuple(int(round(v)) for v in np.log10(ax.get_ylim()))
+    return tuple(round(v) for v in np.log10(ax.get_ylim()))
 
 
 def test_a_loss_axis_is_fitted_to_whole_decades_then_stays_while_the_curves_fit():
@@ -182,7 +182,7 @@ def test_a_loss_axis_set_by_other_code_is_fitted_anew():
 
 
 def test_a_diverging_curve_leaves_through_the_top_of_the_loss_axis():
-    ax, line = _loss_axis([2.0, 1e2, 1e9, 1e30])
+    ax, _line = _loss_axis([2.0, 1e2, 1e9, 1e30])
     assert _decades(ax)[1] == int(np.ceil(np.log10(2.0 * plot.LOSS_CEILING * 1.5)))
 
 
@@ -198,7 +198,7 @@ def test_set_limits_leaves_an_unchanged_axis_fresh():
 
 
 def test_relabel_legend_changes_the_texts_of_the_same_legend():
-    fig, ax = plot.figure(ncols=1)
+    _fig, ax = plot.figure(ncols=1)
     ax.plot([0, 1], label="a")
     ax.plot([1, 0], label="b")
     legend = ax.legend()
