@@ -3,6 +3,7 @@
 import math
 import warnings
 
+import jax
 import jax.numpy as jnp
 import matplotlib
 import numpy as np
@@ -14,6 +15,7 @@ import optimizers as opt
 from lab import ch3_preconditioning as pre
 from lab import newton as newton_module
 from lab import plot
+from lab.ch3_preconditioning import newton_convergence
 from lab.trajectory import compilation_count
 
 RNG = np.random.default_rng(3)
@@ -170,8 +172,26 @@ def test_newton_on_rosenbrock_converges_quadratically_and_gradient_descent_crawl
     assert np.min(errors[errors > 0]) < 1e-30
     assert result.errors_gd[-1] > 0.05
     np.testing.assert_allclose(result.orders[-2:], 2.0, atol=0.1)
-    assert np.max(result.losses_newton) > 10 * result.start_loss  # not a descent method
+    # the loss rises although every Newton direction descends: the full step overshoots
+    assert np.max(result.losses_newton) > 10 * result.start_loss
+    assert np.all(result.smallest_curvatures > 0)
+    moved = np.any(np.diff(np.asarray(result.newton_run.params), axis=0) != 0, axis=1)
+    assert np.all(result.slopes[moved] < 0) and np.all(result.slopes[~moved] == 0)
     assert plot.png_bytes(pre.newton_rosenbrock_figure(result)).startswith(b"\x89PNG")
+
+
+def test_rosenbrock_curvature_of_the_newton_run_agrees_with_jax():
+    banana = pre.newton_rosenbrock_runs().problem
+    points = np.array([[-1.5, 2.0], [0.3, -0.7], [1.2, 1.4]])
+    gradients, hessians = newton_convergence._gradient_and_hessian(points)
+    for point, gradient, hessian in zip(points, gradients, hessians, strict=True):
+        theta = jnp.asarray(point, jnp.float32)
+        np.testing.assert_allclose(
+            jax.grad(banana.loss_fn)(theta, *banana.args), gradient, rtol=1e-5
+        )
+        np.testing.assert_allclose(
+            jax.hessian(banana.loss_fn)(theta, *banana.args), hessian, rtol=1e-5
+        )
 
 
 def test_newton_stops_at_the_saddle_where_gradient_descent_escapes():

@@ -31,7 +31,11 @@ class NewtonRosenbrockRuns(NamedTuple):
         alpha_gd: gradient descent's learning rate.
         newton_steps, gd_steps: their numbers of steps.
         errors_newton, errors_gd: the errors e_t = ‖θ_t − θ*‖, t = 0 … T (float64).
-        losses_newton: L(θ_t) along Newton's run (not monotone: Newton is no descent method).
+        losses_newton: L(θ_t) along Newton's run (not monotone: the full step overshoots).
+        smallest_curvatures: the smallest eigenvalue of ∇²L(θ_t) at Newton's iterates
+            θ_0 … θ_{T−1} (float64); all positive means every Newton direction descends.
+        slopes: g_tᵀ(θ_{t+1} − θ_t), the first-order change of the loss along each Newton
+            step (float64): negative for a step in a descent direction, 0 once it stops.
         orders: the measured orders of convergence log(e_{t+1}/e_t) / log(e_t/e_{t−1})
             over Newton's positive errors; 2 for quadratic convergence.
         start_loss: L(θ₀).
@@ -46,6 +50,8 @@ class NewtonRosenbrockRuns(NamedTuple):
     errors_newton: np.ndarray
     errors_gd: np.ndarray
     losses_newton: np.ndarray
+    smallest_curvatures: np.ndarray
+    slopes: np.ndarray
     orders: np.ndarray
     start_loss: float
 
@@ -62,6 +68,8 @@ def newton_rosenbrock_runs(newton_steps: int = 10, gd_steps: int = 1000) -> Newt
     run_gd = banana.run(opt.sgd, gd_steps, learning_rate=alpha_gd)
     errors_newton = np.linalg.norm(np.asarray(run_newton.params, np.float64), axis=1)
     logs = np.log10(errors_newton[errors_newton > 0])
+    points = np.asarray(run_newton.params, np.float64)
+    gradients, hessians = _gradient_and_hessian(points[:-1])
     return NewtonRosenbrockRuns(
         problem=banana,
         newton_run=run_newton,
@@ -72,9 +80,22 @@ def newton_rosenbrock_runs(newton_steps: int = 10, gd_steps: int = 1000) -> Newt
         errors_newton=errors_newton,
         errors_gd=np.linalg.norm(np.asarray(run_gd.params, np.float64), axis=1),
         losses_newton=np.asarray(run_newton.losses, np.float64),
+        smallest_curvatures=np.linalg.eigvalsh(hessians)[:, 0],
+        slopes=np.einsum("ti,ti->t", gradients, np.diff(points, axis=0)),
         orders=np.diff(logs[1:]) / np.diff(logs[:-1]),
         start_loss=float(run_newton.losses[0]),
     )
+
+
+def _gradient_and_hessian(points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """∇L and ∇²L of ``L(θ) = θ₁² + 100 (θ₂ − θ₁²)²`` at each row of ``points``, in float64."""
+    x, y = points[:, 0], points[:, 1]
+    gradients = np.stack([2 * x - 400 * x * (y - x**2), 200 * (y - x**2)], axis=1)
+    hessians = np.empty((len(points), 2, 2))
+    hessians[:, 0, 0] = 2 - 400 * y + 1200 * x**2
+    hessians[:, 0, 1] = hessians[:, 1, 0] = -400 * x
+    hessians[:, 1, 1] = 200.0
+    return gradients, hessians
 
 
 def _draw_paths(plane: Axes, result: NewtonRosenbrockRuns) -> None:
