@@ -27,9 +27,9 @@ Section by section (notebook heading: functions → what the prose glues and ass
 *Adagrad: the initial accumulator and ε*
     :func:`torch_adagrad` → ``conv_ada_first_ours``, ``conv_ada_default_diff``,
     ``conv_ada_aligned_diff``; asserted: torch's first step is −α sign(g₁).
-*Nesterov momentum: look-ahead form vs Sutskever's form*
+*Nesterov momentum: the look-ahead form vs the gradient at θ*
     :func:`lookahead_nesterov` → :class:`LookaheadNesterovRun` (``thetas``,
-    ``lookaheads``) against :func:`sutskever_nesterov` → ``conv_nest_theta_diff``
+    ``lookaheads``) against :func:`package_nesterov` → ``conv_nest_theta_diff``
     (asserted > 0.1), ``conv_nest_lookahead_diff`` (asserted < 1e-6).
 *NAdam: a constant β₁ or a momentum schedule*
     :func:`nadam_momentum_schedule` (μ₁ is ``conv_nadam_mu1``), :func:`torch_nadam` →
@@ -69,10 +69,10 @@ __all__ = [
     "example_gradients",
     "lookahead_nesterov",
     "nadam_momentum_schedule",
+    "package_nesterov",
     "quadratic_losses",
     "radam_rho",
     "run_ours",
-    "sutskever_nesterov",
     "torch_adagrad",
     "torch_amsgrad",
     "torch_nadam",
@@ -246,7 +246,7 @@ def lookahead_nesterov(q_diag, theta0, lr, beta, steps) -> LookaheadNesterovRun:
     return LookaheadNesterovRun(np.array(thetas), np.array(lookaheads))
 
 
-def sutskever_nesterov(q_diag, theta0, lr, beta, steps):
+def package_nesterov(q_diag, theta0, lr, beta, steps):
     """``opt.sgd(α, β, nesterov=True)`` (= optax, torch) on ½ θᵀ diag(q) θ; history (steps, d)."""
     tx = opt.sgd(lr, momentum=beta, nesterov=True)
     theta = jnp.asarray(theta0, jnp.float32)

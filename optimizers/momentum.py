@@ -28,9 +28,10 @@ def trace(decay: Any, nesterov: bool = False) -> GradientTransformation:
     with ``v_0 = 0`` and β = ``decay``.  The learning rate is applied
     afterwards (``sgd`` chains :func:`~optimizers.scaling.scale_by_learning_rate`), so the step is
     ``θ_t = θ_{t−1} − α u_t``.  This is the form of optax.trace and of
-    torch.optim.SGD (with ``dampening=0``).  The Nesterov form is Sutskever et
-    al.'s (2013) rewriting of Nesterov's (1983) gradient at the look-ahead point
-    ``θ + βv`` in terms of the gradient at θ itself.
+    torch.optim.SGD (with ``dampening=0``).  The Nesterov form is Bengio,
+    Boulanger-Lewandowski and Pascanu's (2013) rewriting of Nesterov's (1983) method,
+    as Sutskever et al. (2013) wrote it with the gradient at the look-ahead point
+    ``θ + βv``, in terms of the gradient at θ itself.
     """
     check_decay(decay, "decay")
 
@@ -55,7 +56,7 @@ def sgd(learning_rate: Any, momentum: Any = None, nesterov: bool = False) -> Gra
         v_t = β v_{t−1} + g_t
         θ_t = θ_{t−1} − α v_t                    (heavy ball)
         θ_t = θ_{t−1} − α (g_t + β v_t)          (nesterov=True; Nesterov 1983,
-                                                  in the form of Sutskever et al. 2013)
+                                                  as rewritten by Bengio et al. 2013)
 
     Matches optax.sgd and torch.optim.SGD (``dampening=0``) exactly.
 

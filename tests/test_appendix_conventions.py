@@ -33,9 +33,9 @@ def test_example_gradients_are_reproducible():
 def test_nesterov_forms_differ_by_the_lookahead_shift():
     original = cv.lookahead_nesterov([1.0, 10.0], [1.0, 1.0], 0.05, 0.9, 10)
     assert original.thetas.shape == original.lookaheads.shape == (10, 2)
-    sutskever = cv.sutskever_nesterov([1.0, 10.0], [1.0, 1.0], 0.05, 0.9, 10)
-    np.testing.assert_allclose(sutskever, original.lookaheads, atol=1e-6)
-    assert np.abs(sutskever - original.thetas).max() > 0.1
+    package = cv.package_nesterov([1.0, 10.0], [1.0, 1.0], 0.05, 0.9, 10)
+    np.testing.assert_allclose(package, original.lookaheads, atol=1e-6)
+    assert np.abs(package - original.thetas).max() > 0.1
 
 
 def test_the_original_nesterov_takes_the_gradient_at_the_lookahead_point():
