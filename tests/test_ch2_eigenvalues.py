@@ -240,3 +240,12 @@ def test_squared_error_loss_is_half_the_mean_squared_norm(network):
 def test_bad_input_names_the_argument(call, error, argument):
     with pytest.raises(error, match=argument):
         call()
+
+
+def test_a_rate_near_one_never_reads_as_one():
+    from lab.ch2_eigenvalues.rate_panels import rate_text
+
+    assert rate_text(0.5) == "0.5"
+    assert rate_text(0.99999) == "1 − 1e-05"
+    assert rate_text(1.00001) == "1 + 1e-05"
+    assert rate_text(1.0) == "1"

@@ -119,6 +119,8 @@ def test_regimes_and_critical_damping(beta):
     assert mom.regime(0.5 * (high + 2 + 2 * beta), beta) == 3
     assert mom.regime(2.01 + 2 * beta, beta) == 0
     assert mom.regime(0.0, beta) == 0
+    assert mom.regime(low, beta) == mom.regime(high, beta) == 4  # a double root
+    assert mom.REGIMES[int(mom.regime(1.0, 0.0))] == "critically damped"  # one step to zero
 
 
 def test_phase_diagram_finds_polyaks_optimum():

@@ -170,14 +170,17 @@ class RatePanels(plot.Panels):
     def update(self, result: RateRun) -> None:
         self._update_rates(result)
         self._update_counts(result)
-        predicted = "∞" if math.isinf(result.predicted) else f"{result.predicted:.0f}"
         measured = "—" if result.measured is None else result.measured
+        if math.isinf(result.predicted):
+            predicted = "never converges (ρ ≥ 1)"
+        else:
+            predicted = f"predicted ≤ {result.predicted:.0f} steps"
         self.rates.set_title(
             f"κ = {result.condition_number:.3g}, α = {result.learning_rate:.3g}: "
-            f"ρ = {result.rate:.4g}",
+            f"ρ = {rate_text(result.rate)}",
             fontsize=10,
         )
-        self.counts.set_title(f"predicted ≤ {predicted} steps, measured {measured}", fontsize=10)
+        self.counts.set_title(f"{predicted}, measured {measured}", fontsize=10)
 
     def _update_rates(self, result: RateRun) -> None:
         kappa, alpha, a = result.condition_number, result.learning_rate, self.ALPHAS
@@ -202,6 +205,18 @@ class RatePanels(plot.Panels):
         else:
             note = ""
         self.note.set_text(note)
+
+
+def rate_text(rate: float) -> str:
+    """ρ to four significant digits, but never "1" for a rate just below or above 1.
+
+    A rate of 0.99999 still converges, slowly: it reads ``1 − 1e-05``.
+    """
+    text = f"{rate:.4g}"
+    if text == "1" and rate != 1.0:
+        sign = "−" if rate < 1 else "+"
+        return f"1 {sign} {abs(1 - rate):.1g}"
+    return text
 
 
 def _tolerance(value: Any) -> float:

@@ -24,8 +24,14 @@ from optimizers.validation import as_decay, as_positive
 EIGEN_STEPS = 40
 """Steps shown by the eigendirection widget."""
 
-REGIMES = ("does not converge", "overdamped", "underdamped", "overdamped, sign-flipping")
-"""The names of the codes :func:`regime` returns (0, 1, 2, 3)."""
+REGIMES = (
+    "does not converge",
+    "overdamped",
+    "underdamped",
+    "overdamped, sign-flipping",
+    "critically damped",
+)
+"""The names of the codes :func:`regime` returns (0, 1, 2, 3, 4)."""
 
 
 def _characteristic(step, momentum, nesterov: bool):
@@ -58,13 +64,18 @@ def regime(step, momentum) -> np.ndarray:
 
     With ``h = αλ``: 0 does not converge (``h ≤ 0`` or ``h ≥ 2 + 2β``); 1 overdamped,
     two positive real roots (``h < (1 − √β)²``); 2 underdamped, a complex
-    pair of modulus √β (``(1 − √β)² ≤ h ≤ (1 + √β)²``, critical damping at the
-    ends); 3 overdamped with negative roots, the iterate flips sign every step.
+    pair of modulus √β (``(1 − √β)² < h < (1 + √β)²``); 3 overdamped with negative
+    roots, the iterate flips sign every step; 4 critically damped, a double root ±√β,
+    at the band's two ends (within 1e-9: e.g. αλ = 1 with β = 0, one step to zero).
     """
     h, b = np.broadcast_arrays(np.asarray(step, np.float64), np.asarray(momentum, np.float64))
+    low, high = (1 - np.sqrt(b)) ** 2, (1 + np.sqrt(b)) ** 2
     codes = np.full(h.shape, 2)
-    codes = np.where(h < (1 - np.sqrt(b)) ** 2, 1, codes)
-    codes = np.where(h > (1 + np.sqrt(b)) ** 2, 3, codes)
+    codes = np.where(h < low, 1, codes)
+    codes = np.where(h > high, 3, codes)
+    codes = np.where(
+        np.isclose(h, low, rtol=0, atol=1e-9) | np.isclose(h, high, rtol=0, atol=1e-9), 4, codes
+    )
     return np.where((h <= 0) | (h >= 2 + 2 * b), 0, codes)
 
 

@@ -68,6 +68,7 @@ class AdaptiveRateVariance(NamedTuple):
         rectified: Var[r_t ψ_t] = r_t² Var[ψ_t] (NaN where ρ_t ≤ 4).
         approximation: Liu et al.'s ``ρ_t/(2(ρ_t − 2)(ρ_t − 4))`` (NaN where ρ_t ≤ 4).
         limit: its value at ρ_∞, the variance RAdam keeps at every rectified step.
+        samples: the number of simulated gradient sequences.
     """
 
     t: np.ndarray
@@ -75,6 +76,7 @@ class AdaptiveRateVariance(NamedTuple):
     rectified: np.ndarray
     approximation: np.ndarray
     limit: float
+    samples: int
 
 
 def adaptive_rate_variance(
@@ -102,6 +104,7 @@ def adaptive_rate_variance(
         rectified=radam_rectifier(t, b2) ** 2 * variance,
         approximation=approximation,
         limit=rho_inf / (2 * (rho_inf - 2) * (rho_inf - 4)),
+        samples=samples,
     )
 
 
