@@ -494,8 +494,9 @@ def radam(
     default β₂), and ρ_∞ is computed from the Python float β₂ while β₂^t uses
     its float32 rounding.  Like optax's, our float32 ρ_t is therefore low by
     up to about 0.04 in the first steps (ρ_5 = 4.961 instead of 4.996), which
-    makes r_t 1–2 % small just after the switch; the switch itself still
-    happens at t = 6 for the default β₂ = 0.999.
+    makes r_t slightly small just after the switch (by about 1 % at most, less
+    as ρ_t grows); the switch itself still happens at t = 6 for the default
+    β₂ = 0.999.
     """
     return chain(
         scale_by_radam(b1, b2, eps, eps_root, threshold), scale_by_learning_rate(learning_rate)
