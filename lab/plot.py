@@ -503,13 +503,15 @@ def divergence_message(
     """A text box in the top-left corner of ``ax``: "diverged at step t", or empty.
 
     ``row`` stacks the messages of several runs.  Returns the ``Text`` artist
-    (see :func:`update_divergence_message`).
+    (see :func:`update_divergence_message`).  It is clipped to the axes, inside which
+    it sits, so that a widget's moves never need to repaint what lies outside them
+    (titles, labels; see :mod:`lab.blitting`).
     """
     return ax.text(
         0.03, 0.97 - 0.09 * row, divergence_text(traj, label),
         transform=ax.transAxes, ha="left", va="top", color=color, fontsize=10,
         fontweight="bold", bbox={"facecolor": "white", "alpha": 0.85, "edgecolor": color},
-        zorder=10,
+        zorder=10, clip_on=True,
     )  # fmt: skip
 
 

@@ -16,7 +16,7 @@ from typing import Any, NamedTuple
 import numpy as np
 from matplotlib.ticker import NullLocator
 
-from lab import analysis, plot, problems, widgets
+from lab import analysis, blitting, plot, problems, widgets
 from lab.ch2_eigenvalues.level_sets import FAST, PATH, SLOW
 from lab.trajectory import Trajectory, trajectory
 from optimizers.momentum import sgd
@@ -162,8 +162,9 @@ class RatePanels(plot.Panels):
         # one legend below both panels, clear of the curves: a move repaints only these
         handles = [*self.rates.get_lines(), *self.counts.get_lines()]
         labeled = [h for h in handles if not h.get_label().startswith("_")]
-        self.figure.legend(handles=labeled, loc="outside lower center", ncol=4, fontsize=8,
-                           frameon=False)  # fmt: skip
+        legend = self.figure.legend(handles=labeled, loc="outside lower center", ncol=4,
+                                    fontsize=8, frameon=False)  # fmt: skip
+        blitting.add_still(self.figure, [legend])  # it never changes
         self.note = ax.text(0.97, 0.04, "", transform=ax.transAxes, ha="right", va="bottom",
                             fontsize=9, color="#b00000")  # fmt: skip
 

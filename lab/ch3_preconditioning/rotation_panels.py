@@ -15,7 +15,7 @@ import matplotlib
 import numpy as np
 from matplotlib.patches import Ellipse
 
-from lab import plot, widgets
+from lab import blitting, plot, widgets
 from lab.ch3_preconditioning.rotation import (
     COLORS,
     LABELS,
@@ -109,10 +109,11 @@ class RotationPanels(plot.Panels):
                 [0.0], [values[0]], "o", color=COLORS[kind], markersize=6
             )
         handles = {**self.curves, "frozen_diagonal": self.kappa_lines["frozen_diagonal"]}
-        self.figure.legend(
+        legend = self.figure.legend(
             list(handles.values()), [LABELS[k] for k in handles],
             loc="outside lower center", ncol=5, fontsize=8.5, frameon=False,
         )  # fmt: skip
+        blitting.add_still(self.figure, [legend])  # below the panels, and it never changes
 
     def update(self, frame: RotationFrame) -> None:
         angle = frame.angle_degrees
