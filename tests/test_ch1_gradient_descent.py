@@ -373,3 +373,14 @@ def test_batch_size_widget_reports_divergence_within_the_budget(batch_widget):
     assert message and message[0].get_text() == f"diverged at step {run.diverged_at}"
     batch_widget.update(batch_size=16, learning_rate=0.1)
     assert not any(t.get_text() for t in batch_widget.figure.axes[0].texts)
+
+
+def test_saddle_widget_says_where_the_run_and_the_prediction_are():
+    widget = gd.saddle_widget()
+    legend = widget.figure.axes[1].get_legend()
+    widget.update(offset=1.0)  # |θ₂| ≥ ½ from the start
+    assert "starts off the axis" in widget.figure.axes[0].get_title()
+    assert legend.get_texts()[0].get_text() == "predicted escape: at the start"
+    widget.update(offset=1e-7, learning_rate=0.02)  # ln(0.5/δ)/ln(1.02) ≈ 779 > 300 steps
+    assert legend.get_texts()[0].get_text().endswith("off the plot")
+    assert widget.figure.axes[1].get_legend() is legend

@@ -182,7 +182,7 @@ class SaddleOffsetPanels(plot.Panels):
         self.predicted = self.losses.axvline(result.predicted, color="black", linestyle="--",
                                              linewidth=1, label="predicted escape")  # fmt: skip
         self.message = plot.divergence_message(self.plane, run)
-        self.losses.legend(fontsize=8, loc="lower left")
+        self.legend = self.losses.legend(fontsize=8, loc="lower left")
         self.losses.set_ylim(SADDLE_LOSS_FLOOR, 3.0)
 
     def update(self, result: SaddleOffsetRun) -> None:
@@ -191,11 +191,26 @@ class SaddleOffsetPanels(plot.Panels):
         plot.update_loss_curve(self.loss, run, self.problem.min_value)
         plot.update_divergence_message(self.message, run)
         self.predicted.set_xdata([result.predicted, result.predicted])
-        escaped = (
-            f"left at step {result.measured}" if result.measured is not None
-            else "still on the axis"
-        )  # fmt: skip
-        self.plane.set_title(f"θ₀ = (1.5, {run.params[0, 1]:.1e}): {escaped}")
+        plot.relabel_legend(self.legend, [_prediction_label(result, run.losses.size - 1)])
+        self.plane.set_title(f"θ₀ = (1.5, {run.params[0, 1]:.1e}): {_escape_text(result)}")
+
+
+def _prediction_label(result: SaddleOffsetRun, steps: int) -> str:
+    """The legend's entry for the dashed line, which may lie beyond the plotted steps."""
+    if result.predicted > steps:
+        return f"predicted escape: step {result.predicted:.0f}, off the plot"
+    if result.predicted <= 0:
+        return "predicted escape: at the start"
+    return "predicted escape"
+
+
+def _escape_text(result: SaddleOffsetRun) -> str:
+    """Where the run left the saddle's axis: the first step with |θ₂| ≥ ½."""
+    if result.measured is None:
+        return "still on the axis"
+    if result.measured == 0:
+        return "starts off the axis (|θ₂| ≥ ½)"
+    return f"left at step {result.measured}"
 
 
 def saddle_widget(offset: float = 1e-3, learning_rate: float = 0.1, steps: int = 300):
