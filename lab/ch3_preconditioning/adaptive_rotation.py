@@ -96,7 +96,7 @@ def adaptive_rotation_figure(result: AdaptiveRotationLosses) -> Figure:
                 markersize=3.5, linewidth=1.6)  # fmt: skip
     ax.set_yscale("log")
     ax.set_xlabel("rotation angle of Q (degrees)")
-    ax.set_ylabel(f"L(θ_{{{result.steps}}}) − L_min")
+    ax.set_ylabel(f"L(θ) − L_min after {result.steps} steps")
     ax.set_xlim(0, 90)
     ax.set_xticks([0, 15, 30, 45, 60, 75, 90])
     ax.set_title(f"loss after {result.steps} steps on ½θᵀQθ, κ = {result.condition:g}")
