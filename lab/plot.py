@@ -49,6 +49,7 @@ __all__ = [
     "figure",
     "loss_curve",
     "loss_values",
+    "message_box",
     "png_base64",
     "png_bytes",
     "relabel_legend",
@@ -503,12 +504,19 @@ def divergence_message(
     """A text box in the top-left corner of ``ax``: "diverged at step t", or empty.
 
     ``row`` stacks the messages of several runs.  Returns the ``Text`` artist
-    (see :func:`update_divergence_message`).  It is clipped to the axes, inside which
-    it sits, so that a widget's moves never need to repaint what lies outside them
-    (titles, labels; see :mod:`lab.blitting`).
+    (see :func:`update_divergence_message`), a :func:`message_box`.
+    """
+    return message_box(ax, divergence_text(traj, label), color, row)
+
+
+def message_box(ax: Axes, text: str, color: str = "#b00000", row: int = 0) -> Text:
+    """A boxed message in the top-left corner of ``ax`` (row ``row``), such as a divergence.
+
+    It is clipped to the axes, inside which it sits, so that a widget's moves never need to
+    repaint what lies outside them (titles, labels; see :mod:`lab.blitting`).
     """
     return ax.text(
-        0.03, 0.97 - 0.09 * row, divergence_text(traj, label),
+        0.03, 0.97 - 0.09 * row, text,
         transform=ax.transAxes, ha="left", va="top", color=color, fontsize=10,
         fontweight="bold", bbox={"facecolor": "white", "alpha": 0.85, "edgecolor": color},
         zorder=10, clip_on=True,

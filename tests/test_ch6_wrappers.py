@@ -133,3 +133,19 @@ def test_warmup_of_one_step_is_no_warmup_and_warmup_changes_the_run():
     runs = wrap.warmup_runs((0.1,), warmup=50.0)
     assert not np.allclose(runs.losses_none[0], runs.losses_warmup[0])
     assert isinstance(wrap.warmup_figure(runs), Figure)
+
+
+def test_the_lookahead_loss_panel_starts_below_its_top():
+    from lab.ch6_wrappers import slow_weights
+
+    start = np.array([[2.0, 1.5]])
+    assert slow_weights._quadratic_loss(start)[0] < slow_weights._LOSS_TOP
+
+
+def test_the_large_batch_widget_names_the_runs_that_diverge():
+    widget = wrap.large_batch_widget(frames=None)
+    assert widget.panels.message.get_text() == "diverged: LAMB"  # at B = 512, as the text says
+    widget.update(log2_batch=3.0)
+    assert widget.panels.message.get_text() == ""  # at the base batch every run trains
+    widget.update(log2_batch=9.0, alpha_lars=10 ** widget.controls["alpha_lars"].max)
+    assert "LARS" in widget.panels.message.get_text()

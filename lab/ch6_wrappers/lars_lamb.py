@@ -233,6 +233,7 @@ class LargeBatchPanels(plot.Panels):
             self.ax.plot([], [], color=plot.color(i), lw=1.3)[0] for i in range(len(result.curves))
         ]
         self.title = self.ax.set_title("", fontsize=10)
+        self.message = plot.message_box(self.ax, "")
         self.legend = self.ax.legend(
             self.lines, self._labels(result), fontsize=8, loc="center right", framealpha=0.9
         )
@@ -250,6 +251,13 @@ class LargeBatchPanels(plot.Panels):
             shown = np.where(np.isfinite(curve.losses), np.clip(curve.losses, 1e-3, 30), 30)
             line.set_data(t, shown)
         plot.relabel_legend(self.legend, self._labels(result))
+        # a run that ends above the plot (or overflows) has diverged: say so, not just clip it
+        diverged = [
+            LABELS[c.name]
+            for c in result.curves
+            if not np.isfinite(c.losses[-1]) or c.losses[-1] > 30
+        ]
+        self.message.set_text(f"diverged: {', '.join(diverged)}" if diverged else "")
         self.title.set_text(f"B = {result.batch_size}, α = α₀ · {result.batch_size}/{BASE_BATCH}")
 
 

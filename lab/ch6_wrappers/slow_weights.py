@@ -128,6 +128,10 @@ def _quadratic_loss(params: np.ndarray) -> np.ndarray:
     return 0.5 * np.einsum("ti,ij,tj->t", params, LOOKAHEAD_Q, params)
 
 
+_LOSS_TOP = 30.0
+"""The loss panel's top, above the start's loss (13.25), so no curve starts clipped."""
+
+
 class LookaheadPanels(plot.Panels):
     """Left: the paths on the contours of ½θᵀQθ.  Right: the loss of the held params per step."""
 
@@ -143,7 +147,7 @@ class LookaheadPanels(plot.Panels):
         self.plane.set_aspect("equal")
         self.plane.set_title("½θᵀQθ, Q = diag(1, 10), noisy gradients", fontsize=10)
         self.dist.set_yscale("log")
-        self.dist.set_ylim(1e-3, 10)
+        self.dist.set_ylim(1e-3, _LOSS_TOP)
         self.dist.set_xlim(0, LOOKAHEAD_STEPS)
         self.dist.set_xlabel("step t")
         self.dist.set_title("L(θ_t) of the held params", fontsize=10)
@@ -168,8 +172,8 @@ class LookaheadPanels(plot.Panels):
         self.fast.set_data(run.fast[:, 0], run.fast[:, 1])
         syncs = run.slow[:: run.sync_period]
         self.slow.set_data(syncs[:, 0], syncs[:, 1])
-        self.sgd_loss.set_ydata(np.clip(_quadratic_loss(sgd.params), 1e-3, 10))
-        self.lookahead_loss.set_ydata(np.clip(_quadratic_loss(run.params), 1e-3, 10))
+        self.sgd_loss.set_ydata(np.clip(_quadratic_loss(sgd.params), 1e-3, _LOSS_TOP))
+        self.lookahead_loss.set_ydata(np.clip(_quadratic_loss(run.params), 1e-3, _LOSS_TOP))
 
 
 def lookahead_widget(frames: int | None = 9) -> widgets.Interactive:
