@@ -27,6 +27,7 @@ from operator import methodcaller
 
 from matplotlib.artist import Artist
 from matplotlib.axes import Axes
+from matplotlib.axis import Axis
 from matplotlib.figure import Figure
 from matplotlib.image import AxesImage
 from matplotlib.transforms import Bbox
@@ -100,9 +101,19 @@ def moving_layer(figure: Figure) -> list[Artist]:
     still = getattr(figure, _STILL, None)
     if still is None:
         return []
+    containers = (*figure.axes, figure)
+    fresh = [container for container in containers if not container.stale]
+    layer = _layer(figure, still, containers)
+    for container in fresh:  # measuring extents marks some artists stale (a spine's path)
+        container.stale = False
+    return layer
+
+
+def _layer(figure: Figure, still: set[Artist], containers) -> list[Artist]:
+    """:func:`moving_layer`, computed container by container (it may mark artists stale)."""
     renderer = figure.canvas.get_renderer()
     layer: list[Artist] = []
-    for container in (*figure.axes, figure):  # the figure's own artists are drawn last
+    for container in containers:  # the figure's own artists are drawn last
         children = _children(container)
         moving = [c for c in children if c not in still]
         if not moving:
@@ -127,8 +138,11 @@ def _reach(artist: Artist) -> Bbox | None:
 
 
 def _overlaps(artist: Artist, reach: list[Bbox | None], renderer) -> bool:
-    """Whether ``artist``, with a margin of 2 pixels, meets one of the regions ``reach``."""
-    if any(region is None for region in reach):
+    """Whether ``artist``, with a margin of 2 pixels, meets one of the regions ``reach``.
+
+    An axis counts as meeting them: its ticks and grid lines lie inside the axes too.
+    """
+    if isinstance(artist, Axis) or any(region is None for region in reach):
         return True
     extent = artist.get_window_extent(renderer).padded(2)
     return any(extent.overlaps(region) for region in reach)

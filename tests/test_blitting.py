@@ -10,6 +10,7 @@ import base64
 import io
 
 import matplotlib
+import matplotlib.patches
 
 matplotlib.use("Agg")
 
@@ -100,3 +101,16 @@ def test_still_artists_clear_of_the_moving_ones_stay_in_the_background():
     assert ax.title not in layer  # the line is clipped to the axes: it never reaches the title
     line.set_clip_on(False)  # now the line could paint anywhere
     assert ax.title in blitting.moving_layer(fig)
+
+
+def test_an_axis_above_moving_patches_is_repainted_with_them():
+    fig, ax = plot.figure(ncols=1)
+    ax.grid(True)  # grid lines lie inside the axes, where the patch paints
+    blitting.set_still(fig, blitting.artists(fig))
+    patch = ax.add_patch(matplotlib.patches.Rectangle((0.2, 0.2), 0.5, 0.5))  # zorder 1
+    blitting.paint(fig)
+    layer = blitting.moving_layer(fig)
+    assert patch in layer and ax.xaxis in layer and ax.yaxis in layer
+    patch.set_width(0.3)
+    assert blitting.paint(fig) is True
+    np.testing.assert_array_equal(np.asarray(fig.canvas.buffer_rgba())[..., :3], full_draw(fig))
