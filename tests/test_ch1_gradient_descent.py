@@ -384,3 +384,13 @@ def test_saddle_widget_says_where_the_run_and_the_prediction_are():
     widget.update(offset=1e-7, learning_rate=0.02)  # ln(0.5/δ)/ln(1.02) ≈ 779 > 300 steps
     assert legend.get_texts()[0].get_text().endswith("off the plot")
     assert widget.figure.axes[1].get_legend() is legend
+
+
+def test_full_batch_at_its_best_rate_uses_the_hessians_extreme_eigenvalues():
+    best = gd.full_batch_at_best_rate()
+    X = np.asarray(gd.regression_problem().args[0], np.float64)
+    eigenvalues = np.linalg.eigvalsh(X.T @ X / X.shape[0])
+    assert best.learning_rate == pytest.approx(2 / (eigenvalues[0] + eigenvalues[-1]))
+    assert best.condition_number == pytest.approx(eigenvalues[-1] / eigenvalues[0])
+    assert best.budget.batch_size == X.shape[0]
+    assert best.budget.last_epoch_gap < gd.budget_run(X.shape[0], 0.1).last_epoch_gap

@@ -434,3 +434,12 @@ def test_landscape_values_are_traced_not_static():
     index, Q = ada.landscape("saddle").args
     assert isinstance(index, jax.Array) and index.dtype == jnp.int32
     assert Q.shape == (2, 2)
+
+
+def test_stability_edge_brackets_the_first_divergence():
+    edge = ada.stability_edge("radam", "Rosenbrock")
+    assert edge.monotone and edge.stable < edge.diverges
+    assert ada.run_on_landscape("radam", "Rosenbrock", edge.stable).diverged_at is None
+    assert ada.run_on_landscape("radam", "Rosenbrock", edge.diverges).diverged_at == edge.step
+    with pytest.raises(ValueError, match="grid"):
+        ada.stability_edge("radam", "Rosenbrock", [1.0, 2.0])  # diverges from the start

@@ -31,10 +31,12 @@ __all__ = [
     "BatchSizePanels",
     "BudgetRun",
     "EpochBudget",
+    "FullBatchAtBestRate",
     "GradientVariance",
     "batch_size_widget",
     "budget_run",
     "epoch_budget",
+    "full_batch_at_best_rate",
     "gap_after_epochs",
     "gradient_variance",
     "last_epoch_gap",
@@ -180,6 +182,33 @@ class EpochBudget(NamedTuple):
 def epoch_budget(learning_rate: float = 0.1) -> EpochBudget:
     """A :class:`BudgetRun` for each batch size of :data:`EPOCH_BATCH_SIZES`."""
     return EpochBudget(*(budget_run(b, learning_rate) for b in EPOCH_BATCH_SIZES))
+
+
+class FullBatchAtBestRate(NamedTuple):
+    """The full batch (B = n) for the same budget, at its own best rate instead of a shared α.
+
+    Attributes:
+        condition_number: κ = λ_max/λ_min of the Hessian XᵀX/n of the regression loss.
+        learning_rate: α* = 2/(λ_min + λ_max), the best constant rate for that Hessian.
+        budget: the :class:`BudgetRun` at α*.
+    """
+
+    condition_number: float
+    learning_rate: float
+    budget: BudgetRun
+
+
+def full_batch_at_best_rate() -> FullBatchAtBestRate:
+    """:func:`budget_run` with B = n at α* = 2/(λ_min + λ_max) of the loss's Hessian XᵀX/n."""
+    problem = regression_problem()
+    X = np.asarray(problem.args[0], np.float64)
+    curvatures = np.linalg.eigvalsh(X.T @ X / problem.num_examples)  # L = mean of ½ r²
+    best = 2 / (curvatures[0] + curvatures[-1])
+    return FullBatchAtBestRate(
+        float(curvatures[-1] / curvatures[0]),
+        float(best),
+        budget_run(problem.num_examples, float(best)),
+    )
 
 
 def _epochs(traj: Trajectory, batch_size: float, n: int) -> np.ndarray:

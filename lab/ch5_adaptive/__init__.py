@@ -116,10 +116,13 @@ from lab.ch5_adaptive.bounded_rates import (
 )
 from lab.ch5_adaptive.comparison import (
     COMPARED,
+    SLIDER_LEARNING_RATES,
     ComparisonPanels,
     ComparisonRuns,
     RunArtists,
+    StabilityEdge,
     comparison_widget,
+    stability_edge,
 )
 from lab.ch5_adaptive.decoupled_decay import (
     DIGITS_BATCH,
@@ -215,6 +218,7 @@ __all__ = [
     "LANDSCAPES",
     "LEARNING_RATES",
     "METHODS",
+    "SLIDER_LEARNING_RATES",
     "SPARSE_BATCH",
     "SPARSE_STEPS",
     "STEPS",
@@ -240,6 +244,7 @@ __all__ = [
     "RmspropFirstStep",
     "RunArtists",
     "SparseFeatureRuns",
+    "StabilityEdge",
     "StateHistory",
     "adabound_bounds",
     "adabound_figure",
@@ -283,6 +288,7 @@ __all__ = [
     "sparse_feature_figure",
     "sparse_feature_runs",
     "sparse_regression",
+    "stability_edge",
     "weight_decay_digits",
     "weight_decay_digits_figure",
     "weight_decay_identity",

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from typing import NamedTuple
 
 import ipywidgets
+import numpy as np
 from matplotlib.lines import Line2D
 from matplotlib.text import Text
 
@@ -22,7 +23,16 @@ from lab.ch5_adaptive.landscapes import (
 from lab.trajectory import Trajectory
 from optimizers.validation import as_whole
 
-__all__ = ["COMPARED", "ComparisonPanels", "ComparisonRuns", "RunArtists", "comparison_widget"]
+__all__ = [
+    "COMPARED",
+    "SLIDER_LEARNING_RATES",
+    "ComparisonPanels",
+    "ComparisonRuns",
+    "RunArtists",
+    "StabilityEdge",
+    "comparison_widget",
+    "stability_edge",
+]
 
 COMPARED = tuple(name for name in METHODS if name != "adam_no_correction")
 """The methods the comparison widget offers (every optimizer of the chapter, SGD and momentum)."""
@@ -136,6 +146,38 @@ class ComparisonPanels(plot.Panels):
 
 def _label(name: str) -> str:
     return METHODS[name][0]
+
+
+SLIDER_LEARNING_RATES = 10.0 ** np.linspace(-4, 1, 101)
+"""The α an α slider of the comparison widget can show: 10⁻⁴ … 10 in steps of 10^0.05."""
+
+
+class StabilityEdge(NamedTuple):
+    """Where a method's runs on a landscape start to diverge, over a grid of α.
+
+    Attributes:
+        stable: the largest α of the grid whose run did not diverge.
+        diverges: the next α of the grid, the first whose run diverged.
+        step: the step at which that run diverged.
+        monotone: whether every α below ``diverges`` is stable and every one from it on is not.
+    """
+
+    stable: float
+    diverges: float
+    step: int
+    monotone: bool
+
+
+def stability_edge(name: str, where: str, learning_rates=SLIDER_LEARNING_RATES) -> StabilityEdge:
+    """The :class:`StabilityEdge` of method ``name`` on landscape ``where`` (α increasing)."""
+    steps = [run_on_landscape(name, where, float(a)).diverged_at for a in learning_rates]
+    first = next((i for i, step in enumerate(steps) if step is not None), None)
+    if first is None or first == 0:
+        raise ValueError(f"{name} on {where}: the grid of α must start stable and end diverging")
+    monotone = all(s is None for s in steps[:first]) and all(s is not None for s in steps[first:])
+    return StabilityEdge(
+        float(learning_rates[first - 1]), float(learning_rates[first]), steps[first], monotone
+    )
 
 
 def _alpha_sliders() -> dict[str, ipywidgets.FloatLogSlider]:
