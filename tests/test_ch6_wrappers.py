@@ -85,12 +85,29 @@ def test_large_batch_claims():
 
 def test_large_batch_widget_does_not_recompile():
     widget = wrap.large_batch_widget(frames=None)
-    before = digits_runs.train_many._cache_size()
+    before = digits_runs.train._cache_size()
     widget.update(log2_batch=5.0, alpha_lamb=4e-4)
     widget.update(log2_batch=9.0, alpha_sgd=0.2)
-    assert digits_runs.train_many._cache_size() == before
+    assert digits_runs.train._cache_size() == before
     assert widget.result.batch_size == 512
     assert [curve.name for curve in widget.result.curves] == ["sgd", "adam", "lars", "lamb"]
+
+
+def test_large_batch_widget_runs_only_what_moved():
+    wrap.large_batch_comparison()  # the chapter's figure, before the widget
+    misses = digits_runs._remembered_run.cache_info().misses
+    widget = wrap.large_batch_widget(frames=None)
+    assert digits_runs._remembered_run.cache_info().misses == misses  # the figure's runs at B = 512
+    widget.update(alpha_adam=3.3e-3)  # one optimizer's α₀ at one B: one new run
+    assert digits_runs._remembered_run.cache_info().misses == misses + 1
+    widget.update(log2_batch=3.0)  # the other three are the figure's runs, remembered
+    assert digits_runs._remembered_run.cache_info().misses == misses + 2
+    widget.update(log2_batch=9.0)
+    assert digits_runs._remembered_run.cache_info().misses == misses + 2
+    at_512 = wrap.large_batch_runs("adam", 3.3e-3, (512,))
+    adam = widget.result.curves[1]
+    np.testing.assert_array_equal(adam.losses, at_512.losses[0])
+    assert adam.learning_rate == float(at_512.learning_rates[0])
 
 
 def test_trust_ratio_table():
@@ -130,9 +147,23 @@ def test_warmup_of_one_step_is_no_warmup_and_warmup_changes_the_run():
     alpha0 = 0.01 * wrap.BASE_BATCH / wrap.WARMUP_BATCH
     constant = wrap.large_batch_runs("adam", alpha0, (wrap.WARMUP_BATCH,)).losses[0]
     np.testing.assert_array_equal(no_warmup, constant)
-    runs = wrap.warmup_runs((0.1,), warmup=50.0)
+    runs = wrap.warmup_runs((0.1,), warmup=50.0, orders=2)
     assert not np.allclose(runs.losses_none[0], runs.losses_warmup[0])
+    assert runs.accuracy_none.shape == runs.accuracy_warmup.shape == (1, 2)
+    gain = runs.accuracy_warmup[0] - runs.accuracy_none[0]
+    assert runs.mean_gain[0] == pytest.approx(gain.mean())
     assert isinstance(wrap.warmup_figure(runs), Figure)
+
+
+def test_data_orders_differ_and_order_zero_is_the_default():
+    assert not np.allclose(
+        digits_runs.run("adam", 0.01, 32, order=1).losses,
+        digits_runs.run("adam", 0.01, 32).losses,
+    )
+    np.testing.assert_array_equal(
+        digits_runs.run("adam", 0.01, 32, order=0).losses,
+        wrap.large_batch_runs("adam", 0.01 * wrap.BASE_BATCH / 32, (32,)).losses[0],
+    )
 
 
 def test_the_lookahead_loss_panel_starts_below_its_top():

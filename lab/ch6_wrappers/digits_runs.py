@@ -1,10 +1,11 @@
-"""The digits MLP trained many times by one compiled program (sections on LARS/LAMB and warmup).
+"""The digits MLP trained by one compiled program (sections on LARS/LAMB and warmup).
 
 Compilations are the main cost of the chapter: every digits run goes through ONE
-compiled program, :func:`train_many`, vectorised over :data:`RUNS` runs whose
-optimizer, batch size, learning rate and warmup are all data (one-hot choices,
-masks, numbers).  :func:`all_runs` pads any set of runs to that width, so moving a
-slider never recompiles.
+compiled program, :func:`train`, whose optimizer, batch size, learning rate and
+warmup are all data (an index, a mask of rows, numbers), so moving a slider never
+recompiles.  A run costs the same at every batch size (the batch is always
+:data:`BATCH_SIZES`' largest number of rows, weighted), about 50 ms on one core.
+:func:`run` remembers each run, so a widget recomputes only the run whose slider moved.
 """
 
 from __future__ import annotations
@@ -39,9 +40,6 @@ NAMES = ("sgd", "adam", "lars", "lamb")
 LABELS = {"sgd": "SGD + momentum", "adam": "Adam", "lars": "LARS", "lamb": "LAMB"}
 """How figures and legends name the four optimizers."""
 
-RUNS = 16
-"""Rows of every call of the compiled training program: 4 optimizers × 4 batch sizes."""
-
 
 def make_optimizer(name: str) -> Callable[[Any], opt.GradientTransformation]:
     """``learning_rate → optimizer`` for one of :data:`NAMES`."""
@@ -62,15 +60,17 @@ def _weights_only(params):
 
 
 @functools.cache
-def digits_setup():
+def digits_setup(order: int = 0):
     """(the digits data set, the MLP's initial params, the rows of every step's batch).
 
     ``batches[t]`` holds :data:`BATCH_SIZES`' largest number of training-row
-    indices; a run with batch size B uses the first B of them.
+    indices; a run with batch size B uses the first B of them.  ``order`` seeds
+    the draw of the rows (the data order); the data and the initial params are
+    the same for every order.
     """
     digits = data.digits()
     params = init_mlp_numpy(SIZES)
-    rng = np.random.default_rng(0)
+    rng = np.random.default_rng(order)
     n = digits.x_train.shape[0]
     batches = jnp.asarray(rng.integers(0, n, size=(BATCH_STEPS, max(BATCH_SIZES))), jnp.int32)
     return digits, params, batches
@@ -82,55 +82,81 @@ def _weighted_loss(params, x, y, weights):
     return -jnp.sum(weights * jnp.take_along_axis(log_p, y[:, None], axis=1)[:, 0])
 
 
-def _all_four(learning_rate, choice) -> opt.GradientTransformation:
-    """The four optimizers side by side; the update is the chosen one's ``uᵢ`` (``choice`` one-hot).
-
-    With a one-hot ``choice`` this is exactly the chosen optimizer (the others'
-    states advance but are never used): the choice is data, so one compiled
-    program trains all four.
-    """
-    txs = [make_optimizer(name)(learning_rate) for name in NAMES]
-
-    def init(params):
-        return tuple(tx.init(params) for tx in txs)
-
-    def update(grads, state, params=None):
-        results = [tx.update(grads, s, params) for tx, s in zip(txs, state, strict=True)]
-        updates = jax.tree_util.tree_map(
-            lambda *us: sum(jnp.where(c > 0, u, 0.0) for c, u in zip(choice, us, strict=True)),
-            *[u for u, _ in results],
-        )
-        return updates, tuple(s for _, s in results)
-
-    return opt.GradientTransformation(init, update)
-
-
 @jax.jit
-def train_many(params, learning_rates, warmups, choices, weights, batches, arrays):
-    """Train one MLP per row of (``learning_rates``, ``choices``, ``weights``), with ``vmap``.
+def train(params, choice, learning_rate, warmup, weights, batches, arrays):
+    """Train the MLP once with optimizer ``NAMES[choice]``; its losses and validation accuracy.
 
     Step t uses the rows ``batches[t]`` of the training set, weighted by
-    ``weights`` (1/B on the first B, 0 elsewhere): a batch of B examples, with
-    the batch size as data; ``choices`` picks the optimizer (see :func:`_all_four`).
-    Returns each run's mini-batch losses and validation accuracy.
+    ``weights`` (1/B on the first B, 0 elsewhere): a batch of B examples, with the
+    batch size as data.  α_t rises linearly from α/w to α over the first
+    w = ``warmup`` steps (w = 1: constant α).  ``lax.switch`` runs only the chosen
+    optimizer's branch, so one program serves all four at the cost of one.
     """
     x_train, y_train, x_val, y_val = arrays
 
-    def one_run(lr, warmup, choice, w):
-        # α_t rises linearly from α/w to α over w steps (w = 1: constant α)
-        tx = _all_four(linear_schedule(lr / warmup, lr, warmup), choice)
+    def run_with(name):
+        def one_run(learning_rate, warmup, weights):
+            alpha = linear_schedule(learning_rate / warmup, learning_rate, warmup)
+            tx = make_optimizer(name)(alpha)
 
-        def step(carry, rows):
-            p, state = carry
-            loss, grads = jax.value_and_grad(_weighted_loss)(p, x_train[rows], y_train[rows], w)
-            updates, state = tx.update(grads, state, p)
-            return (opt.apply_updates(p, updates), state), loss
+            def step(carry, rows):
+                p, state = carry
+                loss, grads = jax.value_and_grad(_weighted_loss)(
+                    p, x_train[rows], y_train[rows], weights
+                )
+                updates, state = tx.update(grads, state, p)
+                return (opt.apply_updates(p, updates), state), loss
 
-        (p, _), losses = jax.lax.scan(step, (params, tx.init(params)), batches)
-        correct = jnp.argmax(nn.mlp_apply(p, x_val), axis=1) == y_val
-        return losses, jnp.mean(correct)
+            (p, _), losses = jax.lax.scan(step, (params, tx.init(params)), batches)
+            correct = jnp.argmax(nn.mlp_apply(p, x_val), axis=1) == y_val
+            return losses, jnp.mean(correct)
 
-    return jax.vmap(one_run)(learning_rates, warmups, choices, weights)
+        return one_run
+
+    branches = [run_with(name) for name in NAMES]
+    return jax.lax.switch(choice, branches, learning_rate, warmup, weights)
+
+
+class DigitsRun(NamedTuple):
+    """One run of the digits MLP (see :func:`run`).
+
+    Fields:
+        losses: the mini-batch loss at each of the :data:`BATCH_STEPS` steps (nan or
+            inf once the run diverged), float32.
+        accuracy: the validation accuracy after the last step, in [0, 1].
+    """
+
+    losses: np.ndarray
+    accuracy: float
+
+
+def run(
+    name: str, learning_rate: float, batch_size: int, warmup: float = 1.0, order: int = 0
+) -> DigitsRun:
+    """Optimizer ``name`` at α = ``learning_rate`` (float32) and batch size B = ``batch_size``.
+
+    ``warmup``: w of a linear warmup (1: none); ``order``: the data order (see
+    :func:`digits_setup`).  Remembered: the widgets and figures that ask for the
+    same run share it.
+    """
+    return _remembered_run(name, float(learning_rate), int(batch_size), float(warmup), int(order))
+
+
+@functools.lru_cache(maxsize=512)
+def _remembered_run(
+    name: str, learning_rate: float, batch_size: int, warmup: float, order: int
+) -> DigitsRun:
+    digits, params, batches = digits_setup(order)
+    losses, accuracy = train(
+        params,
+        NAMES.index(name),
+        jnp.float32(learning_rate),
+        jnp.float32(warmup),
+        _batch_weights([batch_size])[0],
+        batches,
+        tuple(digits),
+    )
+    return DigitsRun(np.asarray(losses), float(accuracy))
 
 
 def _batch_weights(batch_sizes) -> jnp.ndarray:
@@ -161,35 +187,31 @@ class LinearScalingRuns(NamedTuple):
     accuracy: np.ndarray
 
 
-def all_runs(settings, batch_sizes) -> list[LinearScalingRuns]:
-    """One :class:`LinearScalingRuns` per (name, α₀, w) of ``settings``, in one vectorised call.
+def scaled_learning_rate(base_learning_rate: float, batch_size: int) -> float:
+    """α_B = α₀ B / B₀ (the linear scaling rule), rounded to float32 as the runs use it."""
+    return float(np.float32(base_learning_rate * batch_size / BASE_BATCH))
 
-    w is the length of a linear warmup in steps (1: none).  Runs are padded to
-    :data:`RUNS` rows, so every call has the same shapes and reuses the one
-    compiled :func:`train_many`.
+
+def all_runs(settings, batch_sizes, order: int = 0) -> list[LinearScalingRuns]:
+    """One :class:`LinearScalingRuns` per (name, α₀, w) of ``settings``: α = α₀ B / B₀ at each B.
+
+    w is the length of a linear warmup in steps (1: none); ``order`` the data order.
     """
-    digits, params, batches = digits_setup()
-    rows = [
-        (name, alpha0 * b / BASE_BATCH, b, float(warmup))
-        for name, alpha0, warmup in settings
-        for b in batch_sizes
-    ]
-    if len(rows) > RUNS:
-        raise ValueError(f"at most {RUNS} runs per call, got {len(rows)}")
-    padded = rows + [rows[-1]] * (RUNS - len(rows))
-    rates = jnp.asarray([r[1] for r in padded], jnp.float32)
-    choices = jnp.asarray([[float(r[0] == n) for n in NAMES] for r in padded], jnp.float32)
-    weights = _batch_weights([r[2] for r in padded])
-    warmups = jnp.asarray([r[3] for r in padded], jnp.float32)
-    losses, accuracy = train_many(params, rates, warmups, choices, weights, batches, tuple(digits))
-    losses, accuracy = np.asarray(losses), np.asarray(accuracy)
     out = []
-    for i, (name, alpha0, _) in enumerate(settings):
-        block = slice(i * len(batch_sizes), (i + 1) * len(batch_sizes))
-        rates_i = np.asarray([r[1] for r in rows[block]], np.float32)
+    for name, alpha0, warmup in settings:
+        rates = np.asarray([scaled_learning_rate(alpha0, b) for b in batch_sizes], np.float32)
+        runs = [
+            run(name, float(rate), b, float(warmup), order)
+            for rate, b in zip(rates, batch_sizes, strict=True)
+        ]
         out.append(
             LinearScalingRuns(
-                name, alpha0, tuple(batch_sizes), rates_i, losses[block], accuracy[block]
+                name,
+                alpha0,
+                tuple(batch_sizes),
+                rates,
+                np.stack([r.losses for r in runs]),
+                np.array([r.accuracy for r in runs]),
             )
         )
     return out

@@ -8,7 +8,6 @@ Section "LARS and LAMB: one step size per layer" of ``book/wrappers.ipynb``:
 
 from __future__ import annotations
 
-import functools
 import math
 from typing import NamedTuple
 
@@ -17,6 +16,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from lab import nn, plot, widgets
+from lab.ch6_wrappers import digits_runs
 from lab.ch6_wrappers.digits_runs import (
     BASE_BATCH,
     BASE_LEARNING_RATES,
@@ -28,6 +28,7 @@ from lab.ch6_wrappers.digits_runs import (
     all_runs,
     digits_setup,
     make_optimizer,
+    scaled_learning_rate,
 )
 from optimizers.validation import as_positive
 
@@ -131,15 +132,11 @@ _DEFAULT_ALPHAS = tuple(BASE_LEARNING_RATES[name] for name in NAMES)
 def large_batch_comparison(base_learning_rates=_DEFAULT_ALPHAS) -> LargeBatchRuns:
     """All four optimizers over :data:`BATCH_SIZES` with α₀ in the order sgd, adam, lars, lamb.
 
-    One call of the compiled program for all 16 runs; remembered, so the figure
-    and the widget at its initial values share them.
+    Each of the 16 runs is remembered (:func:`~lab.ch6_wrappers.digits_runs.run`),
+    so the figure and the widget at its initial values share them.
     """
-    return _remembered_comparison(tuple(float(a) for a in base_learning_rates))
-
-
-@functools.lru_cache(maxsize=64)
-def _remembered_comparison(base_learning_rates: tuple[float, ...]) -> LargeBatchRuns:
-    settings = tuple((n, a, 1.0) for n, a in zip(NAMES, base_learning_rates, strict=True))
+    alphas = tuple(float(a) for a in base_learning_rates)
+    settings = tuple((n, a, 1.0) for n, a in zip(NAMES, alphas, strict=True))
     return LargeBatchRuns(*all_runs(settings, BATCH_SIZES))
 
 
@@ -205,15 +202,14 @@ def batch_curves(log2_batch: float, base_learning_rates, names=NAMES) -> BatchCu
     batch = int(2 ** round(float(log2_batch)))
     if batch not in BATCH_SIZES:
         batch = min(BATCH_SIZES, key=lambda b: abs(b - batch))
-    row = BATCH_SIZES.index(batch)
-    runs = large_batch_comparison(base_learning_rates)
+    alphas = dict(zip(NAMES, base_learning_rates, strict=True))
     curves = []
     for name in names:
-        run = getattr(runs, name)
-        curve = BatchCurve(
-            name, float(run.learning_rates[row]), run.losses[row], float(run.accuracy[row])
-        )
-        curves.append(curve)
+        rate = scaled_learning_rate(float(alphas[name]), batch)
+        one = digits_runs.run(
+            name, rate, batch
+        )  # remembered: only a run whose α₀ or B is new is computed
+        curves.append(BatchCurve(name, rate, one.losses, one.accuracy))
     return BatchCurves(batch, tuple(curves))
 
 
@@ -266,8 +262,9 @@ def large_batch_widget(names=NAMES, frames: int | None = 9) -> widgets.Interacti
 
     Shown in section "An experiment, and its limits".  Controls: ``log2_batch``
     (log₂ B, from 3 to 9) and one log slider per optimizer for α₀ (at B₀ = 8).
-    Every move reruns the one compiled :func:`~lab.ch6_wrappers.digits_runs.train_many`;
-    B and α are data.  The site explores log₂ B (``frames`` values; ``None``: no
+    A move computes only the runs it has not seen (one for an α₀ slider, at most four
+    for B) with the one compiled :func:`~lab.ch6_wrappers.digits_runs.train`; B and α
+    are data.  The site explores log₂ B (``frames`` values; ``None``: no
     static explorer).
     """
     panels = LargeBatchPanels()

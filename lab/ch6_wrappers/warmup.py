@@ -27,6 +27,7 @@ from optimizers.schedules import (
     step_decay,
     warmup_cosine_decay_schedule,
 )
+from optimizers.validation import as_whole
 
 WARMUP_BATCH = 32
 """The batch size of the warmup experiment."""
@@ -171,47 +172,70 @@ class WarmupRuns(NamedTuple):
     """Adam on the digits MLP at B = :data:`WARMUP_BATCH`, with and without a linear warmup.
 
     Row i of each array is the run at ``learning_rates[i]``; T = :data:`BATCH_STEPS`.
+    Each pair of runs is repeated for ``orders`` data orders: at the larger α one
+    run is chaotic enough that the order alone moves its accuracy by a few points.
 
     Fields:
         learning_rates: the peak α of each pair of runs, as given.
         warmup: w, the warmup's length in steps (α_t rises from α/w to α over w steps).
         batch_size: B = :data:`WARMUP_BATCH`.
-        losses_none: the mini-batch losses without warmup, shape (len(α), T).
-        losses_warmup: the mini-batch losses with the warmup, shape (len(α), T).
-        accuracy_none: the validation accuracy without warmup (fractions), shape (len(α),).
-        accuracy_warmup: the validation accuracy with the warmup, shape (len(α),).
+        orders: how many data orders each setting was run with (0, 1, …).
+        losses_none: the mini-batch losses without warmup in order 0, shape (len(α), T).
+        losses_warmup: the mini-batch losses with the warmup in order 0, shape (len(α), T).
+        accuracy_none: the validation accuracy without warmup (fractions), per α and
+            order, shape (len(α), orders).
+        accuracy_warmup: the validation accuracy with the warmup, shape (len(α), orders).
     """
 
     learning_rates: tuple[float, ...]
     warmup: float
     batch_size: int
+    orders: int
     losses_none: np.ndarray
     losses_warmup: np.ndarray
     accuracy_none: np.ndarray
     accuracy_warmup: np.ndarray
 
+    @property
+    def mean_gain(self) -> np.ndarray:
+        """Per α: the mean over orders of the accuracy with warmup minus without."""
+        return np.mean(self.accuracy_warmup - self.accuracy_none, axis=1)
 
-def warmup_runs(learning_rates=(0.01, 0.03, 0.1), warmup: float = 50.0) -> WarmupRuns:
+    @property
+    def order_spread(self) -> float:
+        """The largest change of one setting's accuracy from one data order to another."""
+        both = np.concatenate([self.accuracy_none, self.accuracy_warmup])
+        return float(np.max(np.ptp(both, axis=1)))
+
+
+def warmup_runs(
+    learning_rates=(0.01, 0.03, 0.1), warmup: float = 50.0, orders: int = 3
+) -> WarmupRuns:
     """Adam on the digits MLP at B = :data:`WARMUP_BATCH`, with and without a linear warmup.
 
     For each α: w = 1 (no warmup) and w = ``warmup``, α_t rising from α/w to α
-    over w steps (``opt.schedules.linear_schedule``).  The same compiled program
-    as the large-batch experiment (at most 8 learning rates per call).
+    over w steps (``opt.schedules.linear_schedule``), in each of ``orders`` data
+    orders.  The same compiled program as the large-batch experiment.
     """
     rates = tuple(float(a) for a in learning_rates)
+    orders = as_whole(orders, "orders")
     settings = tuple(
         ("adam", a * BASE_BATCH / WARMUP_BATCH, w) for a in rates for w in (1.0, float(warmup))
     )
-    runs = all_runs(settings, (WARMUP_BATCH,))
-    none, warm = runs[0::2], runs[1::2]
+    by_order = [all_runs(settings, (WARMUP_BATCH,), order) for order in range(orders)]
+
+    def accuracy(first: int) -> np.ndarray:  # first = 0: no warmup, 1: warmup
+        return np.array([[float(r.accuracy[0]) for r in runs[first::2]] for runs in by_order]).T
+
     return WarmupRuns(
         learning_rates=rates,
         warmup=float(warmup),
         batch_size=WARMUP_BATCH,
-        losses_none=np.stack([r.losses[0] for r in none]),
-        losses_warmup=np.stack([r.losses[0] for r in warm]),
-        accuracy_none=np.array([float(r.accuracy[0]) for r in none]),
-        accuracy_warmup=np.array([float(r.accuracy[0]) for r in warm]),
+        orders=orders,
+        losses_none=np.stack([r.losses[0] for r in by_order[0][0::2]]),
+        losses_warmup=np.stack([r.losses[0] for r in by_order[0][1::2]]),
+        accuracy_none=accuracy(0),
+        accuracy_warmup=accuracy(1),
     )
 
 
@@ -224,8 +248,8 @@ def warmup_figure(runs: WarmupRuns) -> Figure:
     t = np.arange(1, BATCH_STEPS + 1)
     for i, a in enumerate(runs.learning_rates):
         for losses, accuracy, style, what in (
-            (runs.losses_none[i], runs.accuracy_none[i], "-", "no warmup"),
-            (runs.losses_warmup[i], runs.accuracy_warmup[i], "--", f"warmup {runs.warmup:g}"),
+            (runs.losses_none[i], runs.accuracy_none[i, 0], "-", "no warmup"),
+            (runs.losses_warmup[i], runs.accuracy_warmup[i, 0], "--", f"warmup {runs.warmup:g}"),
         ):
             smooth = np.convolve(np.nan_to_num(losses, nan=30.0), np.ones(10) / 10, mode="valid")
             ax.plot(
