@@ -59,11 +59,31 @@ def glue(name: str, value: Any, spec: str = "") -> None:
         raise ValueError(f"name must be a Python identifier, got {name!r}")
     if not isinstance(spec, str):
         raise TypeError(f"spec must be a format specification string, got {spec!r}")
-    from myst_nb import glue as myst_nb_glue  # the book's runtime: only a chapter calls this
-
     text = format(_as_formatted_type(value, spec), spec)
-    myst_nb_glue(name, text, display=False)
+    _myst_nb_glue(name, text)
     setattr(glued, name, text)
+
+
+GLUE_PREFIX = "application/papermill.record/"
+"""The mime-type prefix of a glued output (``myst_nb.ext.glue.GLUE_PREFIX``)."""
+
+
+def _myst_nb_glue(name: str, variable: Any) -> None:
+    """``myst_nb.glue(name, variable, display=False)``, without importing myst-nb.
+
+    Importing myst-nb in a kernel costs 2.5 s (through nbformat, jsonschema's format
+    checkers build a grammar at import), every chapter's first glue paid it, and all a
+    kernel needs of myst-nb is these lines.  ``tests/test_prose.py`` checks that they
+    display exactly what myst-nb's own glue displays.
+    """
+    from IPython.core.formatters import format_display_data
+    from IPython.display import display
+
+    bundle, metadata = format_display_data(variable)
+    metadata["scrapbook"] = {"name": name, "mime_prefix": GLUE_PREFIX}
+    display(
+        {GLUE_PREFIX + key: value for key, value in bundle.items()}, raw=True, metadata=metadata
+    )
 
 
 def _as_formatted_type(value: Any, spec: str) -> Any:

@@ -29,6 +29,25 @@ def test_glue_formats_once_glues_the_text_and_keeps_it_for_the_eval_role():
     assert (glued.final_loss, glued.steps) == ("1.23e-04", "60")
 
 
+def test_glue_displays_exactly_what_myst_nb_glue_displays():
+    from myst_nb import glue as myst_nb_glue
+
+    from lab import prose
+
+    InteractiveShell.instance()
+    with capture_output() as ours:
+        prose._myst_nb_glue("alpha", "0.45")
+    with capture_output() as theirs:
+        myst_nb_glue("alpha", "0.45", display=False)
+    assert [(o.data, o.metadata) for o in ours.outputs] == [
+        (o.data, o.metadata) for o in theirs.outputs
+    ]
+    assert ours.outputs  # something was displayed
+    from myst_nb.ext.glue import GLUE_PREFIX
+
+    assert prose.GLUE_PREFIX == GLUE_PREFIX
+
+
 @pytest.mark.parametrize(
     ("value", "spec", "text"),
     [
