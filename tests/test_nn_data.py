@@ -19,6 +19,15 @@ def params():
     return nn.init_mlp(jax.random.PRNGKey(0), [64, 32, 10])
 
 
+def test_the_bundled_digits_are_scikit_learns():
+    from sklearn.datasets import load_digits
+
+    features, labels = load_digits(return_X_y=True)
+    ours = data._bundled_digits()
+    np.testing.assert_array_equal(ours[0], features)
+    np.testing.assert_array_equal(ours[1], labels)
+
+
 def test_digits_shapes_and_types(digits):
     assert digits.x_train.shape == (1438, 64) and digits.x_val.shape == (359, 64)
     assert digits.y_train.shape == (1438,) and digits.y_val.shape == (359,)

@@ -39,8 +39,8 @@ START_SPREAD = ((0.25, 0.25), (0.25, 0.25), (0.25, 0.01), (1.0,), (1.0,))
 
 STEPS = 200
 """Steps T of every run on a task: the same number of gradient evaluations for every optimizer."""
-NETWORK_STEPS = 150
-"""Steps T of every run on the network (mini-batches of 32: about 3.3 passes over its data)."""
+NETWORK_STEPS = 120
+"""Steps T of every run on the network (mini-batches of 32: about 2.7 passes over its data)."""
 TUNING_SEEDS = 3
 """Seeds 0, 1, 2: the runs on which α is chosen."""
 REPORT_SEEDS = 5
