@@ -113,7 +113,9 @@ def schedules_and_rectifier(total_steps: int = 1000, b2: float = 0.999) -> Sched
 
 def _draw_schedules(ax: Axes, result: SchedulesAndRectifier) -> None:
     for i, (label, values) in enumerate(zip(result.labels, result.values, strict=True)):
-        ax.plot(result.steps, values, color=plot.color(i), lw=1.4, label=label)
+        # the constant is drawn last and dashed: at 1 it runs under the warmups' flat parts
+        style = {"ls": "--", "zorder": 3} if label == "constant" else {}
+        ax.plot(result.steps, values, color=plot.color(i), lw=1.4, label=label, **style)
     ax.set_xlabel("step t")
     ax.set_ylabel("α_t / α")
     ax.set_title("opt.schedules", fontsize=10)
