@@ -116,3 +116,11 @@ def save_figure(name: str, fig: Figure) -> None:
         from IPython.display import display
 
         display(fig)
+
+
+def listing(items) -> str:
+    """Names as prose: ``"a"``, ``"a and b"``, ``"a, b and c"``; a sentence glues the result."""
+    items = [str(item) for item in items]
+    if not items:
+        raise ValueError("listing needs at least one item")
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]

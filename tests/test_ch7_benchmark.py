@@ -215,6 +215,11 @@ def test_accuracy_spread(small):
     assert network.standard_error == pytest.approx(
         network.seed_std / np.sqrt(bench.NETWORK_REPORT_SEEDS)
     )
+    assert network.resolution == pytest.approx(2 * np.sqrt(2) * network.standard_error)
+    best = max(network.accuracies, key=network.accuracies.get)
+    assert best in network.tied_with_best
+    for name, accuracy in network.accuracies.items():
+        assert (name in network.tied_with_best) == (accuracy >= network.best - network.resolution)
 
 
 def test_alpha_sensitivity(small):

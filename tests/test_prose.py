@@ -105,3 +105,13 @@ def test_save_figure_shows_the_figure_in_colab_only(tmp_path, monkeypatch):
         save_figure("demo", fig)
     assert elsewhere.outputs == []
     assert [sorted(output.data) for output in colab.outputs] == [["image/png", "text/plain"]]
+
+
+def test_listing_joins_names_as_prose():
+    from lab.prose import listing
+
+    assert listing(["saddle"]) == "saddle"
+    assert listing(["saddle", "MLP"]) == "saddle and MLP"
+    assert listing(["a", "b", "c"]) == "a, b and c"
+    with pytest.raises(ValueError, match="item"):
+        listing([])

@@ -237,6 +237,9 @@ class AccuracySpread(NamedTuple):
         spread: ``best − worst``.
         seed_std: the largest standard deviation over seeds of one optimizer's accuracy.
         standard_error: the largest standard error of one optimizer's mean (std/√seeds).
+        resolution: two standard errors of a difference of two means, 2 σ √(2/seeds) with
+            the largest σ: how far apart two means must be to be told apart.
+        tied_with_best: the optimizers whose mean is within ``resolution`` of the best.
     """
 
     accuracies: dict[str, float]
@@ -245,6 +248,8 @@ class AccuracySpread(NamedTuple):
     spread: float
     seed_std: float
     standard_error: float
+    resolution: float
+    tied_with_best: tuple[str, ...]
 
 
 def accuracy_spread(result: Benchmark) -> AccuracySpread:
@@ -254,9 +259,10 @@ def accuracy_spread(result: Benchmark) -> AccuracySpread:
     accuracies = {n: float(np.mean(s)) for n, s in scores.items()}
     high, low = max(accuracies.values()), min(accuracies.values())
     std = max(float(np.std(s)) for s in scores.values())
-    return AccuracySpread(
-        accuracies, high, low, high - low, std, std / np.sqrt(NETWORK_REPORT_SEEDS)
-    )
+    resolution = 2 * std * np.sqrt(2 / NETWORK_REPORT_SEEDS)
+    tied = tuple(n for n, a in accuracies.items() if a >= high - resolution)
+    standard_error = std / np.sqrt(NETWORK_REPORT_SEEDS)
+    return AccuracySpread(accuracies, high, low, high - low, std, standard_error, resolution, tied)
 
 
 # --------------------------------------------------------------------------

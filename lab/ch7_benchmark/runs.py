@@ -194,7 +194,7 @@ def task_gap(theta, index: int, arrays: TaskArrays, min_values):
 _FAST_COMPILE = {"xla_backend_optimization_level": 1, "xla_cpu_use_fusion_emitters": False}
 """XLA options of the two programs: with twenty optimizers in one loop body, LLVM's
 full optimisation takes 17 s of the network program's compilation and these take 5 s,
-for the same run time (CPU; measured with ``benchmarks/notebook_execution.py``)."""
+for the same run time (2.2–2.9 s per call; measured on this project's 2-core CPU machine)."""
 
 
 def _updater(make_optimizer):
